@@ -1,0 +1,25 @@
+namespace StreamingCore;
+
+/// <summary>What a full bounded buffer does with one more item.</summary>
+/// <remarks>
+/// Note the difference from <see cref="System.Threading.Channels.BoundedChannelFullMode"/>: its
+/// <c>DropNewest</c> removes the newest <em>buffered</em> item, while <see cref="DropNewest"/> here
+/// discards the <em>incoming</em> one (the channel's <c>DropWrite</c>).
+/// </remarks>
+public enum OverflowStrategy
+{
+    /// <summary>Remove the oldest droppable item and add the new one.</summary>
+    DropOldest,
+
+    /// <summary>Discard the incoming item (if it is droppable).</summary>
+    DropNewest,
+
+    /// <summary>Refuse the item: <c>TryWrite</c> returns <see langword="false"/> and <c>WriteAsync</c> throws <see cref="BufferFullException"/>.</summary>
+    Reject,
+
+    /// <summary>The asynchronous writer waits for room (true backpressure); <c>TryWrite</c> returns <see langword="false"/> while full.</summary>
+    Wait,
+
+    /// <summary>Merge the incoming item into a queued one with the buffer's merge function (text deltas: concatenate), so nothing is lost.</summary>
+    Coalesce,
+}

@@ -1,0 +1,32 @@
+namespace StreamingCore;
+
+/// <summary>Options for a <see cref="ResponseBuffer{T}"/>.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+public sealed class ResponseBufferOptions<T>
+{
+    /// <summary>Gets or sets how many items the buffer holds before <see cref="OverflowStrategy"/> applies. Default 256.</summary>
+    public int Capacity { get; set; } = 256;
+
+    /// <summary>Gets or sets what a full buffer does with one more item. Default <see cref="OverflowStrategy.Wait"/>, as for a channel.</summary>
+    public OverflowStrategy OverflowStrategy { get; set; } = OverflowStrategy.Wait;
+
+    /// <summary>Gets or sets the merge function; required for <see cref="OverflowStrategy.Coalesce"/>.</summary>
+    public ResponseBufferMerge<T>? Merge { get; set; }
+
+    /// <summary>
+    /// Gets or sets which items may be dropped by <see cref="OverflowStrategy.DropOldest"/> and
+    /// <see cref="OverflowStrategy.DropNewest"/>. An item it refuses (a stream's start or end, say) is kept even
+    /// past <see cref="Capacity"/>. Default: every item may be dropped.
+    /// </summary>
+    public Func<T, bool>? CanDrop { get; set; }
+
+    /// <summary>Gets or sets a callback for every dropped item. It runs after the buffer's lock is released.</summary>
+    public Action<T>? ItemDropped { get; set; }
+
+    /// <summary>
+    /// Gets or sets, for <see cref="OverflowStrategy.Wait"/>, the count at or below which waiting writers resume
+    /// once the buffer was full (hysteresis, so writers do not wake for every single free slot).
+    /// Default <see langword="null"/>: half the capacity.
+    /// </summary>
+    public int? ResumeWritingAt { get; set; }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamingCore;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers StreamingCore's chat streaming store.</summary>
+public static class ChatStreamingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IChatStreamingStore"/> (and <see cref="DefaultChatStreamingStore"/>) as a singleton. Safe to call
+    /// more than once: the store is registered once, each <paramref name="configure"/> is applied. The store uses the
+    /// container's <see cref="TimeProvider"/> when one is registered, else <see cref="TimeProvider.System"/>, and its
+    /// <see cref="ILogger{TCategoryName}"/> when logging is registered. Options are validated when the store is first resolved.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Changes to the <see cref="ChatStreamingOptions"/>; bind configuration with <c>services.AddOptions&lt;ChatStreamingOptions&gt;().Bind(section)</c>.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static IServiceCollection AddChatStreaming(this IServiceCollection services, Action<ChatStreamingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        OptionsBuilder<ChatStreamingOptions> options = services.AddOptions<ChatStreamingOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatStreamingOptions>, ChatStreamingOptionsValidator>());
+        services.TryAddSingleton(sp => new DefaultChatStreamingStore(
+            sp.GetRequiredService<IOptions<ChatStreamingOptions>>().Value,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<DefaultChatStreamingStore>>()));
+        services.TryAddSingleton<IChatStreamingStore>(sp => sp.GetRequiredService<DefaultChatStreamingStore>());
+        return services;
+    }
+}

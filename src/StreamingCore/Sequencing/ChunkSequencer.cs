@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace StreamingCore;
+
+/// <summary>
+/// Puts a stream's chunks in order. On the write side <see cref="Stamp"/> numbers chunks 1, 2, 3…; on the
+/// read side <see cref="Offer"/> accepts chunks in any order within a reorder window, drops duplicates,
+/// reports gaps and releases chunks in order to <see cref="Reader"/>.
+/// </summary>
+/// <typeparam name="T">The payload type.</typeparam>
+/// <remarks>
+/// <para>
+/// The rules follow TCP's receive window, RTP's MAX_MISORDER/MAX_DROPOUT and Kafka's lastSeq + 1 rule: a chunk
+/// below the next expected sequence is a duplicate; one within <see cref="ChunkSequencerOptions.ReorderWindow"/>
+/// waits for those before it; one beyond the window makes the sequencer give up on the missing ones (a gap);
+/// one <see cref="ChunkSequencerOptions.MaxAhead"/> or more ahead is refused. A missing chunk is also given up
+/// when <see cref="ChunkSequencerOptions.GapTimeout"/> passes on the injected <see cref="TimeProvider"/>.
+/// </para>
+/// <para>Thread-safe. The final chunk, once released, completes <see cref="Reader"/>.</para>
+/// </remarks>
+[DebuggerDisplay("NextExpected = {NextExpected}, Pending = {PendingCount}")]
+public sealed class ChunkSequencer<T> : IDisposable
+{
+    // The clock for stamps and the gap timeout.
+    private readonly TimeProvider _timeProvider;
+
+    // Options copied at construction.
+    private readonly int _window;
+    private readonly int _maxAhead;
+    private readonly TimeSpan _gapTimeout;
+    private readonly Action<SequenceGap>? _gapDetected;
+
+    // Write side: the last sequence handed out by Stamp.
+    private long _lastStamped;
+
+    // Guards the read side below.
+    private readonly object _gate = new();
+
+    // Chunks that arrived ahead of _nextExpected, by sequence.
+    private readonly SortedDictionary<long, StreamChunk<T>> _pending = [];
+
+    // In-order output; unbounded because the reorder window already bounds what is pending.
+    private readonly Channel<StreamChunk<T>> _released =
+        Channel.CreateUnbounded<StreamChunk<T>>(new UnboundedChannelOptions { SingleWriter = true });
+
+    // The sequence the reader needs next.
+    private long _nextExpected = 1;
+
+    // True once the final chunk was released.
+    private bool _ended;
+
+    // Counters.
+    private long _duplicateCount;
+    private long _gapCount;
+
+    // Fires GapTimeout after the head-of-line gap began; created on first need.
+    private ITimer? _gapTimer;
+
+    // When the current head-of-line gap began blocking (TimeProvider timestamp).
+    private long _blockedSince;
+
+    /// <summary>Initializes a new sequencer.</summary>
+    /// <param name="options">The window, limits and gap callback; default values when null.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">ReorderWindow is not positive, MaxAhead is below it, or GapTimeout is not positive and finite nor infinite.</exception>
+    public ChunkSequencer(ChunkSequencerOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        options ??= new ChunkSequencerOptions();
+        Guard.Positive(options.ReorderWindow, "options.ReorderWindow");
+        if (options.MaxAhead < options.ReorderWindow)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxAhead, "MaxAhead must be at least ReorderWindow.");
+        }
+
+        if (!Guard.IsValidTimeout(options.GapTimeout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.GapTimeout, "GapTimeout must be positive (at most 49 days) or Timeout.InfiniteTimeSpan.");
+        }
+
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _window = options.ReorderWindow;
+        _maxAhead = options.MaxAhead;
+        _gapTimeout = options.GapTimeout;
+        _gapDetected = options.GapDetected;
+    }
+
+    /// <summary>Gets the chunks released in order; completed after the final chunk.</summary>
+    public ChannelReader<StreamChunk<T>> Reader => _released.Reader;
+
+    /// <summary>Gets the last sequence <see cref="Stamp"/> handed out (0 before the first).</summary>
+    public long LastStamped => Interlocked.Read(ref _lastStamped);
+
+    /// <summary>Gets the sequence the read side releases next.</summary>
+    public long NextExpected
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nextExpected;
+            }
+        }
+    }
+
+    /// <summary>Gets how many chunks wait for missing ones.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets how many duplicate chunks were dropped.</summary>
+    public long DuplicateCount => Interlocked.Read(ref _duplicateCount);
+
+    /// <summary>Gets how many gaps were reported.</summary>
+    public long GapCount => Interlocked.Read(ref _gapCount);
+
+    /// <summary>Numbers the next chunk of the stream (thread-safe, strictly increasing by 1 from 1).</summary>
+    /// <param name="data">The payload.</param>
+    /// <param name="isFinal">Whether this is the stream's last chunk.</param>
+    /// <returns>The chunk with its sequence and the current time.</returns>
+    public StreamChunk<T> Stamp(T data, bool isFinal = false)
+        => new(Interlocked.Increment(ref _lastStamped), data, _timeProvider.GetUtcNow(), isFinal);
+
+    /// <summary>Accepts a chunk from an unordered source.</summary>
+    /// <param name="chunk">The chunk; its sequence must be positive.</param>
+    /// <returns>What happened to it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The chunk's sequence is not positive.</exception>
+    public ChunkOfferResult Offer(StreamChunk<T> chunk)
+    {
+        if (chunk.Sequence <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunk), chunk.Sequence, "A chunk's sequence must be positive.");
+        }
+
+        List<SequenceGap>? gaps = null;
+        ChunkOfferResult result;
+        lock (_gate)
+        {
+            result = OfferLocked(chunk, ref gaps);
+        }
+
+        Report(gaps);
+        return result;
+    }
+
+    private ChunkOfferResult OfferLocked(StreamChunk<T> chunk, ref List<SequenceGap>? gaps)
+    {
+        long sequence = chunk.Sequence;
+        if (sequence < _nextExpected || _pending.ContainsKey(sequence))
+        {
+            _duplicateCount++;
+            return ChunkOfferResult.Duplicate;
+        }
+
+        if (_ended || sequence - _nextExpected >= _maxAhead)
+        {
+            return ChunkOfferResult.Rejected;
+        }
+
+        // Beyond the window: stop waiting for the oldest missing chunks until this one fits.
+        while (sequence - _nextExpected >= _window)
+        {
+            if (!ReleasePendingHeadLocked())
+            {
+                long resumeAt = Math.Min(sequence - _window + 1, _pending.Count > 0 ? _pending.Keys.First() : long.MaxValue);
+                SkipToLocked(resumeAt, timedOut: false, ref gaps);
+            }
+        }
+
+        if (sequence != _nextExpected)
+        {
+            _pending.Add(sequence, chunk);
+            ArmGapTimerLocked();
+            return ChunkOfferResult.Buffered;
+        }
+
+        ReleaseLocked(chunk);
+        while (ReleasePendingHeadLocked())
+        {
+        }
+
+        ArmGapTimerLocked();
+        return ChunkOfferResult.Released;
+    }
+
+    private bool ReleasePendingHeadLocked()
+    {
+        if (!_pending.Remove(_nextExpected, out StreamChunk<T> next))
+        {
+            return false;
+        }
+
+        ReleaseLocked(next);
+        return true;
+    }
+
+    private void ReleaseLocked(StreamChunk<T> chunk)
+    {
+        _released.Writer.TryWrite(chunk);
+        _nextExpected = chunk.Sequence + 1;
+        if (chunk.IsFinal)
+        {
+            _ended = true;
+            _pending.Clear();
+            _released.Writer.TryComplete();
+        }
+    }
+
+    private void SkipToLocked(long resumeAt, bool timedOut, ref List<SequenceGap>? gaps)
+    {
+        (gaps ??= []).Add(new SequenceGap(_nextExpected, resumeAt - 1, timedOut));
+        _gapCount++;
+        _nextExpected = resumeAt;
+        _blockedSince = _timeProvider.GetTimestamp();
+    }
+
+    private void ArmGapTimerLocked()
+    {
+        if (_gapTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        if (_pending.Count == 0)
+        {
+            _gapTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        _blockedSince = _timeProvider.GetTimestamp();
+        _gapTimer ??= _timeProvider.CreateTimer(static s => ((ChunkSequencer<T>)s!).OnGapTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _gapTimer.Change(_gapTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnGapTimer()
+    {
+        List<SequenceGap>? gaps = null;
+        lock (_gate)
+        {
+            if (_pending.Count == 0 || _ended)
+            {
+                return;
+            }
+
+            TimeSpan waited = _timeProvider.GetElapsedTime(_blockedSince);
+            if (waited < _gapTimeout)
+            {
+                _gapTimer!.Change(_gapTimeout - waited, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            SkipToLocked(_pending.Keys.First(), timedOut: true, ref gaps);
+            while (ReleasePendingHeadLocked())
+            {
+            }
+
+            ArmGapTimerLocked();
+        }
+
+        Report(gaps);
+    }
+
+    private void Report(List<SequenceGap>? gaps)
+    {
+        if (gaps is null || _gapDetected is null)
+        {
+            return;
+        }
+
+        foreach (SequenceGap gap in gaps)
+        {
+            _gapDetected(gap);
+        }
+    }
+
+    /// <summary>Stops the gap timer and completes <see cref="Reader"/>.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _gapTimer?.Dispose();
+            _gapTimer = null;
+            _ended = true;
+        }
+
+        _released.Writer.TryComplete();
+    }
+}

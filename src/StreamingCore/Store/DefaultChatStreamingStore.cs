@@ -1,0 +1,590 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reactive.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace StreamingCore;
+
+/// <summary>
+/// The in-memory <see cref="IChatStreamingStore"/>: per-conversation sequencing, replay retention, a bounded
+/// queue per subscriber with an <see cref="OverflowStrategy"/>, idle and retention eviction on a
+/// <see cref="TimeProvider"/>, limits and per-response statistics.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Built on the library's primitives: <see cref="ChunkSequencer{T}"/> numbers each conversation's events,
+/// every subscriber and every <see cref="Events"/> observer reads its own <see cref="ResponseBuffer{T}"/>, and
+/// idle responses are found by the same idle monitor as <see cref="StreamManager{T}"/>'s streams.
+/// </para>
+/// <para>
+/// Thread-safe. Each conversation has one lock that serialises its publishes, subscriptions and evictions;
+/// different conversations never contend. Publishing only ever writes to bounded queues, so it never waits
+/// for a consumer.
+/// </para>
+/// </remarks>
+[DebuggerDisplay("Conversations = {ConversationCount}, ActiveResponses = {ActiveResponseCount}")]
+public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
+{
+    // Conversations with an active or retained response or a live subscriber.
+    private readonly ConcurrentDictionary<string, Conversation> _conversations = new(StringComparer.Ordinal);
+
+    // The clock for timestamps, statistics, idle timeouts and retention.
+    private readonly TimeProvider _timeProvider;
+
+    private readonly ILogger _logger;
+
+    // Settings copied from the validated options.
+    private readonly TimeSpan _idleTimeout;
+    private readonly TimeSpan _retentionPeriod;
+    private readonly int _maxActiveResponses;
+    private readonly int _maxResponseLength;
+    private readonly int _maxSubscribers;
+    private readonly int _subscriberCapacity;
+
+    // Shared settings of every subscriber and observer queue (a ResponseBuffer copies them).
+    private readonly ResponseBufferOptions<ChatStreamingEvent> _queueOptions;
+
+    // Guards changes to _observers (readers take the array without it).
+    private readonly object _observersGate = new();
+
+    // The Events observers; replaced, never mutated.
+    private EventsObserver[] _observers = [];
+
+    // Active responses plus starts in progress; bounded by _maxActiveResponses.
+    private int _activeResponses;
+
+    // Events dropped from subscriber queues.
+    private long _droppedEvents;
+
+    private volatile bool _disposed;
+
+    /// <summary>Initializes a new store.</summary>
+    /// <param name="options">The settings; default values when null. Validated here.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="logger">The logger; none when null.</param>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is invalid; the message names every invalid one.</exception>
+    public DefaultChatStreamingStore(ChatStreamingOptions? options = null, TimeProvider? timeProvider = null, ILogger<DefaultChatStreamingStore>? logger = null)
+    {
+        options ??= new ChatStreamingOptions();
+        ChatStreamingOptionsValidator.ThrowIfInvalid(options);
+
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _idleTimeout = options.IdleTimeout;
+        _retentionPeriod = options.RetentionPeriod;
+        _maxActiveResponses = options.MaxActiveResponses;
+        _maxResponseLength = options.MaxResponseLength;
+        _maxSubscribers = options.MaxSubscribersPerConversation;
+        _subscriberCapacity = options.SubscriberCapacity;
+        _queueOptions = new ResponseBufferOptions<ChatStreamingEvent>
+        {
+            Capacity = options.SubscriberCapacity,
+            OverflowStrategy = options.SubscriberOverflow,
+            Merge = ChatEventMerge.Merge,
+            CanDrop = ChatEventMerge.CanDrop,
+            ItemDropped = OnEventDropped,
+        };
+
+        Events = Observable.Create<ChatStreamingEvent>(observer =>
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var registration = new EventsObserver(this, observer, _queueOptions);
+            lock (_observersGate)
+            {
+                _observers = [.. _observers, registration];
+            }
+
+            registration.Start();
+            return registration;
+        });
+    }
+
+    /// <inheritdoc />
+    public IObservable<ChatStreamingEvent> Events { get; }
+
+    /// <summary>Gets the number of responses in progress.</summary>
+    public int ActiveResponseCount => Volatile.Read(ref _activeResponses);
+
+    /// <summary>Gets the number of conversations the store holds state for (an active or retained response, or a live subscriber).</summary>
+    public int ConversationCount => _conversations.Count;
+
+    /// <summary>Gets how many events subscriber queues have dropped (under <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/>).</summary>
+    public long DroppedEventCount => Interlocked.Read(ref _droppedEvents);
+
+    /// <inheritdoc />
+    public ChatStreamingEvent Publish(ChatStreamingEvent streamingEvent)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        string? conversationId = streamingEvent.ConversationId;
+        if (conversationId is null)
+        {
+            throw new ArgumentException("The event was not created by a ChatStreamingEvent factory (Started, Delta, Finished or Failed).", nameof(streamingEvent));
+        }
+
+        if (streamingEvent.Sequence != 0)
+        {
+            throw new ArgumentException($"The event was already published (sequence {streamingEvent.Sequence}); publish a new event from a factory.", nameof(streamingEvent));
+        }
+
+        while (true)
+        {
+            Conversation? conversation;
+            if (streamingEvent.Kind == ChatStreamingEventKind.Started)
+            {
+                conversation = GetOrAddConversation(conversationId);
+            }
+            else if (!_conversations.TryGetValue(conversationId, out conversation))
+            {
+                throw Refused(streamingEvent, NotStarted(conversationId, streamingEvent.Kind, lastSequence: 0));
+            }
+
+            lock (conversation.Gate)
+            {
+                if (conversation.Removed)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    continue;
+                }
+
+                try
+                {
+                    return PublishLocked(conversation, streamingEvent, outcome: null);
+                }
+                catch (ChatStreamingException ex)
+                {
+                    throw Refused(streamingEvent, ex);
+                }
+                finally
+                {
+                    // A Started refused on a conversation created for it leaves nothing behind.
+                    RemoveIfUnusedLocked(conversation);
+                }
+            }
+        }
+    }
+
+    private ChatStreamingException Refused(in ChatStreamingEvent streamingEvent, ChatStreamingException ex)
+    {
+        Log.PublishRefused(_logger, streamingEvent.Kind, streamingEvent.ConversationId, ex.Error);
+        return ex;
+    }
+
+    private ChatStreamingEvent PublishLocked(Conversation conversation, ChatStreamingEvent streamingEvent, ChatResponseOutcome? outcome)
+    {
+        ResponseLog? active = conversation.Active;
+        string id = conversation.Id;
+        switch (streamingEvent.Kind)
+        {
+            case ChatStreamingEventKind.Started:
+                if (active is not null)
+                {
+                    throw new ChatStreamingException(
+                        ChatStreamingError.ResponseAlreadyStarted,
+                        id,
+                        $"Conversation '{id}' already has an active response (started at sequence {active.FirstSequence}); publish Finished or Failed before starting another.");
+                }
+
+                if (!TryReserveActiveResponse())
+                {
+                    throw new ChatStreamingException(
+                        ChatStreamingError.TooManyActiveResponses,
+                        id,
+                        $"Cannot start a response in conversation '{id}': {_maxActiveResponses} responses are already active (MaxActiveResponses).");
+                }
+
+                break;
+
+            case ChatStreamingEventKind.Delta:
+                if (active is null)
+                {
+                    throw NotStarted(id, streamingEvent.Kind, conversation.Sequencer.LastStamped);
+                }
+
+                if (streamingEvent.Text!.Length > _maxResponseLength - active.CharacterCount)
+                {
+                    throw new ChatStreamingException(
+                        ChatStreamingError.ResponseTooLong,
+                        id,
+                        $"A delta of {streamingEvent.Text.Length} characters would make the response in conversation '{id}' longer than {_maxResponseLength} characters (MaxResponseLength); it has {active.CharacterCount}.");
+                }
+
+                break;
+
+            default:
+                if (active is null)
+                {
+                    throw NotStarted(id, streamingEvent.Kind, conversation.Sequencer.LastStamped);
+                }
+
+                break;
+        }
+
+        StreamChunk<ChatStreamingEvent> chunk = conversation.Sequencer.Stamp(streamingEvent, streamingEvent.IsTerminal);
+        ChatStreamingEvent stamped = streamingEvent.Stamp(chunk.Sequence, chunk.Timestamp);
+        long now = _timeProvider.GetTimestamp();
+
+        if (active is null)
+        {
+            active = new ResponseLog(stamped, now);
+            active.Idle = new IdleMonitor(_timeProvider, _idleTimeout, () => OnIdle(conversation, active));
+            conversation.Active = active;
+            Log.ResponseStarted(_logger, id, stamped.Sequence);
+        }
+        else
+        {
+            active.Idle?.Touch();
+            active.Append(stamped, now, outcome);
+            if (stamped.IsTerminal)
+            {
+                EndLocked(conversation, active);
+            }
+        }
+
+        FanOutLocked(conversation, stamped);
+        return stamped;
+    }
+
+    private static ChatStreamingException NotStarted(string conversationId, ChatStreamingEventKind kind, long lastSequence)
+        => new(
+            ChatStreamingError.ResponseNotStarted,
+            conversationId,
+            lastSequence == 0
+                ? $"Cannot publish {kind} to conversation '{conversationId}': it has no active response. Publish Started first."
+                : $"Cannot publish {kind} to conversation '{conversationId}': it has no active response (its last event, sequence {lastSequence}, ended one). Publish Started first.");
+
+    private void EndLocked(Conversation conversation, ResponseLog response)
+    {
+        conversation.Active = null;
+        Interlocked.Decrement(ref _activeResponses);
+        Log.ResponseEnded(_logger, conversation.Id, response.Outcome, response.LastSequence);
+        conversation.Ended.Add(response);
+        if (_retentionPeriod == TimeSpan.Zero)
+        {
+            conversation.Ended.Remove(response);
+            return;
+        }
+
+        response.RetentionTimer = _timeProvider.CreateTimer(
+            _ => OnRetentionEnded(conversation, response), null, _retentionPeriod, Timeout.InfiniteTimeSpan);
+    }
+
+    private void FanOutLocked(Conversation conversation, in ChatStreamingEvent stamped)
+    {
+        Subscription[] subscribers = conversation.Subscribers;
+        foreach (Subscription subscription in subscribers)
+        {
+            if (subscription.Deliver(stamped))
+            {
+                conversation.Subscribers = Array.FindAll(conversation.Subscribers, s => s != subscription);
+            }
+        }
+
+        foreach (EventsObserver observer in Volatile.Read(ref _observers))
+        {
+            if (observer.Deliver(stamped))
+            {
+                RemoveObserver(observer);
+            }
+        }
+    }
+
+    private bool TryReserveActiveResponse()
+    {
+        int current = Volatile.Read(ref _activeResponses);
+        while (current < _maxActiveResponses)
+        {
+            int seen = Interlocked.CompareExchange(ref _activeResponses, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+    {
+        Guard.ConversationId(conversationId);
+        Guard.NotNegative(afterSequence);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return SubscribeCoreAsync(conversationId, afterSequence, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ChatStreamingEvent> SubscribeCoreAsync(string conversationId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        (ChatStreamingEvent[] replay, Subscription? live) = OpenSubscription(conversationId, afterSequence);
+        try
+        {
+            foreach (ChatStreamingEvent streamingEvent in replay)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return streamingEvent;
+            }
+
+            if (live is null)
+            {
+                yield break;
+            }
+
+            await foreach (ChatStreamingEvent streamingEvent in live.Buffer.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return streamingEvent;
+            }
+        }
+        finally
+        {
+            if (live is not null)
+            {
+                Detach(live);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the replay snapshot and registers the live queue under the conversation's lock, so that every event
+    /// after <paramref name="afterSequence"/> is in exactly one of them.
+    /// </summary>
+    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscription(string conversationId, long afterSequence)
+    {
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Conversation? conversation;
+            if (afterSequence == 0)
+            {
+                conversation = GetOrAddConversation(conversationId);
+            }
+            else if (!_conversations.TryGetValue(conversationId, out conversation))
+            {
+                throw NotRetained(conversationId, afterSequence, "the conversation is not retained");
+            }
+
+            lock (conversation.Gate)
+            {
+                if (conversation.Removed)
+                {
+                    if (afterSequence == 0)
+                    {
+                        continue;
+                    }
+
+                    throw NotRetained(conversationId, afterSequence, "the conversation is not retained");
+                }
+
+                try
+                {
+                    return OpenSubscriptionLocked(conversation, afterSequence);
+                }
+                finally
+                {
+                    RemoveIfUnusedLocked(conversation);
+                }
+            }
+        }
+    }
+
+    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscriptionLocked(Conversation conversation, long afterSequence)
+    {
+        if (afterSequence == 0)
+        {
+            // The current response: the active one, else the most recent retained one, else the next one.
+            ResponseLog? current = conversation.Active ?? (conversation.Ended.Count > 0 ? conversation.Ended[^1] : null);
+            if (current is null)
+            {
+                return ([], RegisterLocked(conversation));
+            }
+
+            return (current.CopyAfter(0), current.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+        }
+
+        long last = conversation.Sequencer.LastStamped;
+        if (afterSequence > last)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(afterSequence),
+                afterSequence,
+                $"Cannot resume conversation '{conversation.Id}' after sequence {afterSequence}: its last published sequence is {last}.");
+        }
+
+        if (afterSequence == last)
+        {
+            // Up to date: the rest of the active response, or the next response to start.
+            return ([], RegisterLocked(conversation));
+        }
+
+        ResponseLog? response = conversation.FindResponse(afterSequence + 1);
+        if (response is null)
+        {
+            throw NotRetained(conversation.Id, afterSequence, $"the oldest retained sequence is {conversation.OldestRetainedSequence}");
+        }
+
+        ChatStreamingEvent[] replay = response.CopyAfter(afterSequence);
+        return (replay, response.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+    }
+
+    private Subscription RegisterLocked(Conversation conversation)
+    {
+        if (conversation.Subscribers.Length >= _maxSubscribers)
+        {
+            throw new ChatStreamingException(
+                ChatStreamingError.TooManySubscribers,
+                conversation.Id,
+                $"Conversation '{conversation.Id}' already has {_maxSubscribers} live subscribers (MaxSubscribersPerConversation).");
+        }
+
+        var subscription = new Subscription(conversation, _queueOptions, _subscriberCapacity);
+        conversation.Subscribers = [.. conversation.Subscribers, subscription];
+        return subscription;
+    }
+
+    private static ChatStreamingException NotRetained(string conversationId, long afterSequence, string why)
+        => new(
+            ChatStreamingError.SequenceNotRetained,
+            conversationId,
+            $"Cannot resume conversation '{conversationId}' after sequence {afterSequence}: the events after it are no longer retained ({why}). Subscribe with afterSequence 0 for the current response.");
+
+    private void Detach(Subscription subscription)
+    {
+        Conversation conversation = subscription.Conversation;
+        lock (conversation.Gate)
+        {
+            conversation.Subscribers = Array.FindAll(conversation.Subscribers, s => s != subscription);
+            RemoveIfUnusedLocked(conversation);
+        }
+
+        subscription.Buffer.Writer.TryComplete();
+    }
+
+    /// <summary>Gets the statistics of a conversation's current response: the active one, else the most recent retained one.</summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <returns>A snapshot, or <see langword="null"/> when the conversation has no active or retained response.</returns>
+    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid.</exception>
+    public ChatResponseStatistics? GetStatistics(string conversationId)
+    {
+        Guard.ConversationId(conversationId);
+        if (!_conversations.TryGetValue(conversationId, out Conversation? conversation))
+        {
+            return null;
+        }
+
+        lock (conversation.Gate)
+        {
+            ResponseLog? current = conversation.Active ?? (conversation.Ended.Count > 0 ? conversation.Ended[^1] : null);
+            return current?.Snapshot(conversation.Id, _timeProvider);
+        }
+    }
+
+    private Conversation GetOrAddConversation(string conversationId)
+        => _conversations.GetOrAdd(conversationId, static (id, tp) => new Conversation(id, tp), _timeProvider);
+
+    private void RemoveIfUnusedLocked(Conversation conversation)
+    {
+        if (conversation.Removed || !conversation.IsUnused)
+        {
+            return;
+        }
+
+        conversation.Removed = true;
+        _conversations.TryRemove(new KeyValuePair<string, Conversation>(conversation.Id, conversation));
+        conversation.Sequencer.Dispose();
+    }
+
+    private void OnIdle(Conversation conversation, ResponseLog response)
+    {
+        lock (conversation.Gate)
+        {
+            if (conversation.Removed || conversation.Active != response)
+            {
+                return;
+            }
+
+            Log.ResponseIdleTimeout(_logger, conversation.Id, _idleTimeout);
+            PublishLocked(conversation, ChatStreamingEvent.Failed(conversation.Id, ChatStreamingConstants.IdleTimeoutError), ChatResponseOutcome.IdleTimeout);
+        }
+    }
+
+    private void OnRetentionEnded(Conversation conversation, ResponseLog response)
+    {
+        lock (conversation.Gate)
+        {
+            response.RetentionTimer?.Dispose();
+            conversation.Ended.Remove(response);
+            RemoveIfUnusedLocked(conversation);
+        }
+    }
+
+    private void OnEventDropped(ChatStreamingEvent streamingEvent)
+    {
+        Interlocked.Increment(ref _droppedEvents);
+        Log.EventDropped(_logger, streamingEvent.ConversationId, streamingEvent.Sequence, streamingEvent.Kind);
+    }
+
+    internal void OnObserverFailed(EventsObserver observer, Exception exception)
+    {
+        RemoveObserver(observer);
+        Log.ObserverFailed(_logger, exception);
+    }
+
+    internal void RemoveObserver(EventsObserver observer)
+    {
+        lock (_observersGate)
+        {
+            _observers = Array.FindAll(_observers, o => o != observer);
+        }
+    }
+
+    /// <summary>
+    /// Ends the store: live subscriptions end with <see cref="ObjectDisposedException"/> after what they have queued,
+    /// <see cref="Events"/> observers complete, timers stop, and later calls throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (Conversation conversation in _conversations.Values)
+        {
+            lock (conversation.Gate)
+            {
+                conversation.Removed = true;
+                foreach (ResponseLog response in conversation.Ended)
+                {
+                    response.RetentionTimer?.Dispose();
+                }
+
+                conversation.Active?.Idle?.Dispose();
+                foreach (Subscription subscription in conversation.Subscribers)
+                {
+                    subscription.Buffer.Writer.TryComplete(new ObjectDisposedException(nameof(DefaultChatStreamingStore)));
+                }
+
+                conversation.Subscribers = [];
+                conversation.Sequencer.Dispose();
+            }
+        }
+
+        _conversations.Clear();
+        Interlocked.Exchange(ref _activeResponses, 0);
+
+        EventsObserver[] observers;
+        lock (_observersGate)
+        {
+            (observers, _observers) = (_observers, []);
+        }
+
+        foreach (EventsObserver observer in observers)
+        {
+            observer.Buffer.Writer.TryComplete();
+        }
+    }
+}

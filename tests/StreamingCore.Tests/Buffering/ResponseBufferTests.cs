@@ -1,0 +1,249 @@
+using System.Threading.Channels;
+using NUnit.Framework;
+using StreamingCore.Tests.Support;
+
+namespace StreamingCore.Tests.Buffering;
+
+public class ResponseBufferTests
+{
+    private static ResponseBuffer<int> Create(OverflowStrategy strategy, int capacity = 3, Func<int, bool>? canDrop = null, List<int>? dropped = null, ResponseBufferMerge<int>? merge = null)
+        => new(new ResponseBufferOptions<int>
+        {
+            Capacity = capacity,
+            OverflowStrategy = strategy,
+            CanDrop = canDrop,
+            ItemDropped = dropped is null ? null : dropped.Add,
+            Merge = merge,
+        });
+
+    private static List<int> Drain(ResponseBuffer<int> buffer)
+    {
+        var items = new List<int>();
+        while (buffer.Reader.TryRead(out int item))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    private static void WriteAll(ResponseBuffer<int> buffer, params int[] items)
+    {
+        foreach (int item in items)
+        {
+            Assert.That(buffer.Writer.TryWrite(item), Is.True, $"TryWrite({item})");
+        }
+    }
+
+    [Test]
+    public void DropOldest_removes_the_oldest_item_and_reports_it()
+    {
+        var dropped = new List<int>();
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.DropOldest, dropped: dropped);
+        WriteAll(buffer, 1, 2, 3, 4, 5);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Drain(buffer), Is.EqualTo(new[] { 3, 4, 5 }));
+            Assert.That(dropped, Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(buffer.DroppedCount, Is.EqualTo(2));
+        });
+    }
+
+    [Test]
+    public void DropOldest_skips_pinned_items()
+    {
+        // Negative items stand for a stream's start and end: never dropped.
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.DropOldest, canDrop: i => i > 0);
+        WriteAll(buffer, -1, 2, 3, 4, -5);
+
+        // 4 evicts 2, the pinned -5 evicts 3: the start is kept, the newest items win.
+        Assert.That(Drain(buffer), Is.EqualTo(new[] { -1, 4, -5 }));
+    }
+
+    [Test]
+    public void DropOldest_keeps_an_item_past_capacity_when_every_queued_one_is_pinned()
+    {
+        var dropped = new List<int>();
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.DropOldest, canDrop: i => i > 0, dropped: dropped);
+        WriteAll(buffer, -1, -2, -3, 4);
+
+        Assert.That(Drain(buffer), Is.EqualTo(new[] { -1, -2, -3, 4 }));
+        Assert.That(dropped, Is.Empty);
+    }
+
+    [Test]
+    public void DropNewest_discards_the_incoming_item_not_the_newest_buffered_one()
+    {
+        var dropped = new List<int>();
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.DropNewest, dropped: dropped);
+        WriteAll(buffer, 1, 2, 3, 4, 5);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Drain(buffer), Is.EqualTo(new[] { 1, 2, 3 }));
+            Assert.That(dropped, Is.EqualTo(new[] { 4, 5 }));
+        });
+    }
+
+    [Test]
+    public void DropNewest_keeps_a_pinned_incoming_item_past_capacity()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.DropNewest, canDrop: i => i > 0);
+        WriteAll(buffer, 1, 2, 3, 4, -5);
+
+        Assert.That(Drain(buffer), Is.EqualTo(new[] { 1, 2, 3, -5 }));
+    }
+
+    [Test]
+    public async Task Reject_refuses_TryWrite_and_throws_BufferFull_from_WriteAsync()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Reject);
+        WriteAll(buffer, 1, 2, 3);
+
+        Assert.That(buffer.Writer.TryWrite(4), Is.False);
+        var ex = await Assert.ThrowsAsync<BufferFullException>(async () => await buffer.Writer.WriteAsync(4));
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Capacity, Is.EqualTo(3));
+            Assert.That(Drain(buffer), Is.EqualTo(new[] { 1, 2, 3 }));
+        });
+    }
+
+    [Test]
+    public async Task Wait_parks_the_writer_until_the_reader_drains_to_the_resume_point()
+    {
+        var buffer = new ResponseBuffer<int>(new ResponseBufferOptions<int> { Capacity = 4, OverflowStrategy = OverflowStrategy.Wait, ResumeWritingAt = 1 });
+        WriteAll(buffer, 1, 2, 3, 4);
+        Assert.That(buffer.Writer.TryWrite(5), Is.False);
+
+        ValueTask write = buffer.Writer.WriteAsync(5, TestGuard.Token);
+        Assert.That(write.IsCompleted, Is.False);
+
+        // Hysteresis: one free slot is not enough, the writer resumes only at the resume point.
+        Assert.That(buffer.Reader.TryRead(out _), Is.True);
+        Assert.That(buffer.Reader.TryRead(out _), Is.True);
+        Assert.That(write.IsCompleted, Is.False);
+        Assert.That(buffer.Reader.TryRead(out _), Is.True);
+
+        await write.Guarded();
+        Assert.That(Drain(buffer), Is.EqualTo(new[] { 4, 5 }));
+    }
+
+    [Test]
+    public async Task Wait_writers_wake_with_ChannelClosed_when_the_buffer_completes()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Wait, capacity: 1);
+        WriteAll(buffer, 1);
+        ValueTask write = buffer.Writer.WriteAsync(2, TestGuard.Token);
+
+        buffer.Writer.Complete();
+
+        await Assert.ThrowsAsync<ChannelClosedException>(async () => await write.Guarded());
+        Assert.That(await buffer.Reader.ReadAsync(TestGuard.Token), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Coalesce_merges_into_the_newest_related_item_passing_over_unrelated_ones()
+    {
+        // Items are stream * 100 + value; items of one stream merge by adding values, 0-valued items block.
+        static MergeResult Merge(int queued, int incoming, out int merged)
+        {
+            merged = 0;
+            if (queued / 100 != incoming / 100)
+            {
+                return MergeResult.Unrelated;
+            }
+
+            if (queued % 100 == 0)
+            {
+                return MergeResult.Blocked;
+            }
+
+            merged = queued + (incoming % 100);
+            return MergeResult.Merged;
+        }
+
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Coalesce, merge: Merge);
+        WriteAll(buffer, 101, 201, 300);
+        WriteAll(buffer, 102, 202, 305);
+
+        Assert.Multiple(() =>
+        {
+            // 102 merged into 101 past 201/300; 202 into 201; 305 blocked by 300 and appended.
+            Assert.That(Drain(buffer), Is.EqualTo(new[] { 103, 203, 300, 305 }));
+            Assert.That(buffer.MergedCount, Is.EqualTo(2));
+            Assert.That(buffer.DroppedCount, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Completion_with_an_error_reaches_the_reader_after_the_queued_items()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Wait);
+        WriteAll(buffer, 1, 2);
+        var error = new InvalidOperationException("boom");
+        buffer.Writer.Complete(error);
+
+        Assert.That(buffer.Writer.TryWrite(3), Is.False);
+        Assert.That(buffer.Reader.Completion.IsCompleted, Is.False);
+
+        var read = new List<int>();
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (int item in buffer.Reader.ReadAllAsync(TestGuard.Token))
+            {
+                read.Add(item);
+            }
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(thrown, Is.SameAs(error));
+            Assert.That(read, Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(buffer.Reader.Completion.IsFaulted, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task A_parked_reader_wakes_on_write_and_on_completion()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Wait);
+        ValueTask<bool> wait = buffer.Reader.WaitToReadAsync(TestGuard.Token);
+        Assert.That(wait.IsCompleted, Is.False);
+        buffer.Writer.TryWrite(7);
+        Assert.That(await wait.Guarded(), Is.True);
+        Assert.That(buffer.Reader.TryRead(out int item) && item == 7, Is.True);
+
+        ValueTask<bool> second = buffer.Reader.WaitToReadAsync(TestGuard.Token);
+        buffer.Writer.Complete();
+        Assert.That(await second.Guarded(), Is.False);
+        await buffer.Reader.Completion.Guarded();
+    }
+
+    [Test]
+    public void Invalid_options_are_refused_with_the_rule_named()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => Create(OverflowStrategy.Wait, capacity: 0), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("Capacity"));
+            Assert.That(() => Create(OverflowStrategy.Coalesce), Throws.ArgumentException.With.Message.Contains("Merge"));
+            Assert.That(() => Create((OverflowStrategy)42), Throws.ArgumentException.With.Message.Contains("42"));
+            Assert.That(
+                () => new ResponseBuffer<int>(new ResponseBufferOptions<int> { Capacity = 2, ResumeWritingAt = 2 }),
+                Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("ResumeWritingAt"));
+        });
+    }
+
+    [Test]
+    public async Task Cancelling_a_read_wait_leaves_the_buffer_usable()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Wait);
+        using var cts = new CancellationTokenSource();
+        ValueTask<bool> wait = buffer.Reader.WaitToReadAsync(cts.Token);
+        await cts.CancelAsync();
+        Assert.That(async () => await wait, Throws.InstanceOf<OperationCanceledException>());
+
+        buffer.Writer.TryWrite(1);
+        Assert.That(await buffer.Reader.ReadAsync(TestGuard.Token), Is.EqualTo(1));
+    }
+}

@@ -49,12 +49,26 @@ public class MisuseTests
             s.Publish(ChatStreamingEvent.Started(Victim));
         }, ChatStreamingError.TooManyActiveResponses);
 
+        yield return Argument("empty conversation id", (s, _) => s.Publish(ChatStreamingEvent.Delta("", "x")), typeof(ArgumentException), "conversationId");
+        yield return Argument("white-space conversation id", (s, _) => s.Publish(ChatStreamingEvent.Started("  ")), typeof(ArgumentException), "conversationId");
+        yield return Argument("over-long conversation id", (s, _) => s.Publish(ChatStreamingEvent.Started(new string('v', 257))), typeof(ArgumentException), "conversationId");
+        yield return Argument("null delta", (s, _) =>
+        {
+            s.Publish(ChatStreamingEvent.Started(Victim));
+            s.Publish(ChatStreamingEvent.Delta(Victim, null!));
+        }, typeof(ArgumentNullException), "text");
+        yield return Argument("event not made by a factory", (s, _) => s.Publish(default), typeof(ArgumentException), "streamingEvent");
+
         static TestCaseData Case(string name, Action<DefaultChatStreamingStore, ChatStreamingOptions> misuse, ChatStreamingError error)
-            => new TestCaseData(misuse, error).SetArgDisplayNames(name);
+            => new TestCaseData(misuse, typeof(ChatStreamingException), error, null).SetArgDisplayNames(name);
+
+        static TestCaseData Argument(string name, Action<DefaultChatStreamingStore, ChatStreamingOptions> misuse, Type exception, string paramName)
+            => new TestCaseData(misuse, exception, null, paramName).SetArgDisplayNames(name);
     }
 
     [TestCaseSource(nameof(Misuses))]
-    public async Task A_misuse_is_refused_by_rule_and_leaves_the_neighbour_untouched(Action<DefaultChatStreamingStore, ChatStreamingOptions> misuse, ChatStreamingError expected)
+    public async Task A_misuse_is_refused_by_rule_and_leaves_the_neighbour_untouched(
+        Action<DefaultChatStreamingStore, ChatStreamingOptions> misuse, Type exceptionType, ChatStreamingError? error, string? paramName)
     {
         var options = new ChatStreamingOptions { MaxActiveResponses = 5, MaxResponseLength = 100 };
         (DefaultChatStreamingStore store, _) = StoreFixture.Create(o => { o.MaxActiveResponses = options.MaxActiveResponses; o.MaxResponseLength = options.MaxResponseLength; });
@@ -64,7 +78,7 @@ public class MisuseTests
             store.Publish(ChatStreamingEvent.Started(Neighbour));
             store.Publish(ChatStreamingEvent.Delta(Neighbour, "before "));
 
-            var ex = Assert.Throws<ChatStreamingException>(() => misuse(store, options));
+            Exception? ex = Assert.Throws(exceptionType, () => misuse(store, options));
 
             store.Publish(ChatStreamingEvent.Delta(Neighbour, "after"));
             store.Publish(ChatStreamingEvent.Finished(Neighbour));
@@ -72,9 +86,17 @@ public class MisuseTests
 
             Assert.Multiple(() =>
             {
-                Assert.That(ex!.Error, Is.EqualTo(expected));
-                Assert.That(ex.ConversationId, Is.EqualTo(Victim));
-                Assert.That(ex.Message, Does.Contain($"'{Victim}'"));
+                if (ex is ChatStreamingException chat)
+                {
+                    Assert.That(chat.Error, Is.EqualTo(error));
+                    Assert.That(chat.ConversationId, Is.EqualTo(Victim));
+                    Assert.That(chat.Message, Does.Contain($"'{Victim}'"));
+                }
+                else
+                {
+                    Assert.That(((ArgumentException)ex!).ParamName, Is.EqualTo(paramName));
+                }
+
                 Assert.That(StoreFixture.TextOf(received), Is.EqualTo("before after"));
                 Assert.That(StoreFixture.Sequences(received), Is.EqualTo(new long[] { 1, 2, 3, 4 }));
             });

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ public static class ChatStreamingServiceCollectionExtensions
     /// Registers <see cref="IChatStreamingStore"/> (and <see cref="DefaultChatStreamingStore"/>) as a singleton. Safe to call
     /// more than once: the store is registered once, each <paramref name="configure"/> is applied. The store uses the
     /// container's <see cref="TimeProvider"/> when one is registered, else <see cref="TimeProvider.System"/>, and its
-    /// <see cref="ILogger{TCategoryName}"/> when logging is registered. Options are validated when the store is first resolved.
+    /// <see cref="ILogger{TCategoryName}"/> and <see cref="IMeterFactory"/> when logging and metrics are registered. Options are validated when the store is first resolved.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Changes to the <see cref="ChatStreamingOptions"/>; bind configuration with <c>services.AddOptions&lt;ChatStreamingOptions&gt;().Bind(section)</c>.</param>
@@ -31,7 +32,8 @@ public static class ChatStreamingServiceCollectionExtensions
         services.TryAddSingleton(sp => new DefaultChatStreamingStore(
             sp.GetRequiredService<IOptions<ChatStreamingOptions>>().Value,
             sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<DefaultChatStreamingStore>>()));
+            sp.GetService<ILogger<DefaultChatStreamingStore>>(),
+            sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IChatStreamingStore>(sp => sp.GetRequiredService<DefaultChatStreamingStore>());
         return services;
     }

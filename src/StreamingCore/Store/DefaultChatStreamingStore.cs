@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Reactive.Linq;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
@@ -33,7 +34,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     // The clock for timestamps, statistics, idle timeouts and retention.
     private readonly TimeProvider _timeProvider;
 
-    private readonly ILogger _logger;
+    // Metrics, traces, EventSource and logs.
+    private readonly ChatStreamingTelemetry _telemetry;
 
     // Settings copied from the validated options.
     private readonly TimeSpan _idleTimeout;
@@ -42,6 +44,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private readonly int _maxResponseLength;
     private readonly int _maxSubscribers;
     private readonly int _subscriberCapacity;
+    private readonly OverflowStrategy _subscriberOverflow;
 
     // Shared settings of every subscriber and observer queue (a ResponseBuffer copies them).
     private readonly ResponseBufferOptions<ChatStreamingEvent> _queueOptions;
@@ -64,14 +67,20 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     /// <param name="options">The settings; default values when null. Validated here.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">The logger; none when null.</param>
+    /// <param name="meterFactory">Creates the <c>StreamingCore</c> meter; a process-wide meter when null.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is invalid; the message names every invalid one.</exception>
-    public DefaultChatStreamingStore(ChatStreamingOptions? options = null, TimeProvider? timeProvider = null, ILogger<DefaultChatStreamingStore>? logger = null)
+    public DefaultChatStreamingStore(
+        ChatStreamingOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILogger<DefaultChatStreamingStore>? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         options ??= new ChatStreamingOptions();
         ChatStreamingOptionsValidator.ThrowIfInvalid(options);
 
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _telemetry = new ChatStreamingTelemetry(meterFactory, logger ?? (ILogger)NullLogger.Instance);
+        _subscriberOverflow = options.SubscriberOverflow;
         _idleTimeout = options.IdleTimeout;
         _retentionPeriod = options.RetentionPeriod;
         _maxActiveResponses = options.MaxActiveResponses;
@@ -96,6 +105,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 _observers = [.. _observers, registration];
             }
 
+            _telemetry.SubscriberAdded();
             registration.Start();
             return registration;
         });
@@ -167,7 +177,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
     private ChatStreamingException Refused(in ChatStreamingEvent streamingEvent, ChatStreamingException ex)
     {
-        Log.PublishRefused(_logger, streamingEvent.Kind, streamingEvent.ConversationId, ex.Error);
+        _telemetry.PublishRefused(streamingEvent, ex.Error);
         return ex;
     }
 
@@ -227,10 +237,10 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         if (active is null)
         {
-            active = new ResponseLog(stamped, now);
+            active = new ResponseLog(stamped, now, _timeProvider);
             active.Idle = new IdleMonitor(_timeProvider, _idleTimeout, () => OnIdle(conversation, active));
             conversation.Active = active;
-            Log.ResponseStarted(_logger, id, stamped.Sequence);
+            _telemetry.ResponseStarted(active, id);
         }
         else
         {
@@ -238,7 +248,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             active.Append(stamped, now, outcome);
             if (stamped.IsTerminal)
             {
-                EndLocked(conversation, active);
+                EndLocked(conversation, active, stamped);
+            }
+            else
+            {
+                _telemetry.DeltaPublished(active, stamped);
             }
         }
 
@@ -254,11 +268,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 ? $"Cannot publish {kind} to conversation '{conversationId}': it has no active response. Publish Started first."
                 : $"Cannot publish {kind} to conversation '{conversationId}': it has no active response (its last event, sequence {lastSequence}, ended one). Publish Started first.");
 
-    private void EndLocked(Conversation conversation, ResponseLog response)
+    private void EndLocked(Conversation conversation, ResponseLog response, in ChatStreamingEvent terminal)
     {
         conversation.Active = null;
         Interlocked.Decrement(ref _activeResponses);
-        Log.ResponseEnded(_logger, conversation.Id, response.Outcome, response.LastSequence);
+        _telemetry.ResponseEnded(response, conversation.Id, terminal);
         conversation.Ended.Add(response);
         if (_retentionPeriod == TimeSpan.Zero)
         {
@@ -277,7 +291,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         {
             if (subscription.Deliver(stamped))
             {
-                conversation.Subscribers = Array.FindAll(conversation.Subscribers, s => s != subscription);
+                RemoveSubscriberLocked(conversation, subscription);
             }
         }
 
@@ -441,7 +455,17 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         var subscription = new Subscription(conversation, _queueOptions, _subscriberCapacity);
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
+        _telemetry.SubscriberAdded();
         return subscription;
+    }
+
+    private void RemoveSubscriberLocked(Conversation conversation, Subscription subscription)
+    {
+        if (Array.IndexOf(conversation.Subscribers, subscription) >= 0)
+        {
+            conversation.Subscribers = Array.FindAll(conversation.Subscribers, s => s != subscription);
+            _telemetry.SubscriberRemoved();
+        }
     }
 
     private static ChatStreamingException NotRetained(string conversationId, long afterSequence, string why)
@@ -455,7 +479,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         Conversation conversation = subscription.Conversation;
         lock (conversation.Gate)
         {
-            conversation.Subscribers = Array.FindAll(conversation.Subscribers, s => s != subscription);
+            RemoveSubscriberLocked(conversation, subscription);
             RemoveIfUnusedLocked(conversation);
         }
 
@@ -477,7 +501,31 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         lock (conversation.Gate)
         {
             ResponseLog? current = conversation.Active ?? (conversation.Ended.Count > 0 ? conversation.Ended[^1] : null);
-            return current?.Snapshot(conversation.Id, _timeProvider);
+            return current?.Snapshot(conversation.Id);
+        }
+    }
+
+    /// <summary>Gets the statistics of every response of a conversation that is active or retained, oldest first.</summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <returns>The snapshots; empty when the conversation has no active or retained response.</returns>
+    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid.</exception>
+    public IReadOnlyList<ChatResponseStatistics> GetResponseStatistics(string conversationId)
+    {
+        Guard.ConversationId(conversationId);
+        if (!_conversations.TryGetValue(conversationId, out Conversation? conversation))
+        {
+            return [];
+        }
+
+        lock (conversation.Gate)
+        {
+            List<ChatResponseStatistics> all = conversation.Ended.ConvertAll(r => r.Snapshot(conversation.Id));
+            if (conversation.Active is { } active)
+            {
+                all.Add(active.Snapshot(conversation.Id));
+            }
+
+            return all;
         }
     }
 
@@ -505,7 +553,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 return;
             }
 
-            Log.ResponseIdleTimeout(_logger, conversation.Id, _idleTimeout);
+            _telemetry.ResponseIdle(conversation.Id, _idleTimeout);
             PublishLocked(conversation, ChatStreamingEvent.Failed(conversation.Id, ChatStreamingConstants.IdleTimeoutError), ChatResponseOutcome.IdleTimeout);
         }
     }
@@ -515,7 +563,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         lock (conversation.Gate)
         {
             response.RetentionTimer?.Dispose();
-            conversation.Ended.Remove(response);
+            if (conversation.Ended.Remove(response))
+            {
+                _telemetry.ResponseReleased(conversation.Id, response.FirstSequence);
+            }
+
             RemoveIfUnusedLocked(conversation);
         }
     }
@@ -523,21 +575,28 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private void OnEventDropped(ChatStreamingEvent streamingEvent)
     {
         Interlocked.Increment(ref _droppedEvents);
-        Log.EventDropped(_logger, streamingEvent.ConversationId, streamingEvent.Sequence, streamingEvent.Kind);
+        _telemetry.EventDropped(streamingEvent, _subscriberOverflow);
     }
 
     internal void OnObserverFailed(EventsObserver observer, Exception exception)
     {
         RemoveObserver(observer);
-        Log.ObserverFailed(_logger, exception);
+        _telemetry.ObserverFailed(exception);
     }
 
     internal void RemoveObserver(EventsObserver observer)
     {
         lock (_observersGate)
         {
+            if (Array.IndexOf(_observers, observer) < 0)
+            {
+                return;
+            }
+
             _observers = Array.FindAll(_observers, o => o != observer);
         }
+
+        _telemetry.SubscriberRemoved();
     }
 
     /// <summary>
@@ -566,9 +625,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 foreach (Subscription subscription in conversation.Subscribers)
                 {
                     subscription.Buffer.Writer.TryComplete(new ObjectDisposedException(nameof(DefaultChatStreamingStore)));
+                    RemoveSubscriberLocked(conversation, subscription);
                 }
-
-                conversation.Subscribers = [];
                 conversation.Sequencer.Dispose();
             }
         }
@@ -579,11 +637,12 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         EventsObserver[] observers;
         lock (_observersGate)
         {
-            (observers, _observers) = (_observers, []);
+            observers = _observers;
         }
 
         foreach (EventsObserver observer in observers)
         {
+            RemoveObserver(observer);
             observer.Buffer.Writer.TryComplete();
         }
     }

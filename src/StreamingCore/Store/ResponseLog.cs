@@ -12,14 +12,19 @@ internal sealed class ResponseLog
     // The events from Started on; contiguous sequences, so an event's index is its sequence - FirstSequence.
     private readonly List<ChatStreamingEvent> _events = [];
 
-    // TimeProvider timestamps of the start, the first delta and the end.
+    // The clock the timestamps below come from.
+    private readonly TimeProvider _timeProvider;
+
+    // TimeProvider timestamps of the start, the first and the latest delta, and the end.
     private readonly long _startTimestamp;
     private long _firstDeltaTimestamp;
+    private long _lastDeltaTimestamp;
     private long _endTimestamp;
 
-    public ResponseLog(ChatStreamingEvent started, long timestamp)
+    public ResponseLog(ChatStreamingEvent started, long timestamp, TimeProvider timeProvider)
     {
         _events.Add(started);
+        _timeProvider = timeProvider;
         _startTimestamp = timestamp;
         FirstSequence = started.Sequence;
         StartedAt = started.Timestamp;
@@ -45,16 +50,28 @@ internal sealed class ResponseLog
     /// <summary>Releases the response when retention ends; null while active.</summary>
     public ITimer? RetentionTimer { get; set; }
 
+    /// <summary>The trace activity spanning the response, when something listens; null otherwise and once ended.</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
+    /// <summary>For the latest delta: the time since the previous delta, or since Started for the first.</summary>
+    public TimeSpan LastDeltaInterval { get; private set; }
+
+    /// <summary>From Started to the terminal event (valid once ended).</summary>
+    public TimeSpan Duration => _timeProvider.GetElapsedTime(_startTimestamp, _endTimestamp);
+
     public void Append(in ChatStreamingEvent streamingEvent, long timestamp, ChatResponseOutcome? outcome)
     {
         _events.Add(streamingEvent);
         switch (streamingEvent.Kind)
         {
             case ChatStreamingEventKind.Delta:
+                LastDeltaInterval = _timeProvider.GetElapsedTime(DeltaCount == 0 ? _startTimestamp : _lastDeltaTimestamp, timestamp);
                 if (DeltaCount++ == 0)
                 {
                     _firstDeltaTimestamp = timestamp;
                 }
+
+                _lastDeltaTimestamp = timestamp;
 
                 CharacterCount += streamingEvent.Text!.Length;
                 break;
@@ -83,8 +100,9 @@ internal sealed class ResponseLog
         return _events.GetRange(start, _events.Count - start).ToArray();
     }
 
-    public ChatResponseStatistics Snapshot(string conversationId, TimeProvider timeProvider)
+    public ChatResponseStatistics Snapshot(string conversationId)
     {
+        TimeProvider timeProvider = _timeProvider;
         long end = Outcome == ChatResponseOutcome.Streaming ? timeProvider.GetTimestamp() : _endTimestamp;
         return new ChatResponseStatistics
         {

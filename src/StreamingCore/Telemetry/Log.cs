@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace StreamingCore;
 
-/// <summary>The store's log messages (source-generated). Message text never appears in them.</summary>
+/// <summary>
+/// The store's log messages (source-generated, each checks <c>IsEnabled</c> first). Lifecycle at Debug,
+/// misuse and drops at Warning, evictions at Information; message text only at Trace.
+/// </summary>
 internal static partial class Log
 {
     [LoggerMessage(1, LogLevel.Debug, "Response started in conversation {ConversationId} at sequence {Sequence}.")]
@@ -17,9 +20,15 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Warning, "A subscriber of conversation {ConversationId} dropped event {Sequence} ({Kind}) because its queue was full.")]
     public static partial void EventDropped(ILogger logger, string conversationId, long sequence, ChatStreamingEventKind kind);
 
-    [LoggerMessage(5, LogLevel.Information, "Response in conversation {ConversationId} had no event for {IdleTimeout} and was ended with Failed (idle timeout).")]
+    [LoggerMessage(5, LogLevel.Information, "Response in conversation {ConversationId} had no event for {IdleTimeout} and was evicted with Failed (idle timeout).")]
     public static partial void ResponseIdleTimeout(ILogger logger, string conversationId, TimeSpan idleTimeout);
 
     [LoggerMessage(6, LogLevel.Warning, "An Events observer threw and receives no more events.")]
     public static partial void ObserverFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Response in conversation {ConversationId} starting at sequence {StartSequence} was evicted at the end of its retention period.")]
+    public static partial void ResponseReleased(ILogger logger, string conversationId, long startSequence);
+
+    [LoggerMessage(8, LogLevel.Trace, "Delta {Sequence} of conversation {ConversationId}: {Text}")]
+    public static partial void DeltaPublished(ILogger logger, string conversationId, long sequence, string text);
 }

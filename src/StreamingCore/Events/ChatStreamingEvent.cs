@@ -8,32 +8,36 @@ namespace StreamingCore;
 /// <see cref="Timestamp"/> when it is published.
 /// </summary>
 /// <remarks>
-/// A readonly struct of five words, so publishing a delta allocates nothing beyond its text.
-/// The kind-specific payload (text, usage or error) shares one field.
+/// A readonly struct of four words (32 bytes), so publishing a delta allocates nothing beyond its text.
+/// The kind-specific payload (text, usage or error) shares one field, and the kind shares a word with the
+/// timestamp (as <see cref="DateTime"/> keeps its kind in the top bits of its ticks).
 /// </remarks>
 [DebuggerDisplay("{Kind} #{Sequence} {ConversationId,nq}")]
 public readonly record struct ChatStreamingEvent
 {
+    // Ticks need 62 bits (DateTime.MaxValue.Ticks < 2^62); the top two hold the kind.
+    private const int KindShift = 62;
+    private const long TicksMask = (1L << KindShift) - 1;
+
     // Delta: the text (string); Finished: the usage (TokenUsage or null); Failed: the error (string).
     private readonly object? _payload;
 
-    // UTC ticks of the store's clock when published; 0 (DateTimeOffset.MinValue) until then.
-    private readonly long _utcTicks;
+    // The kind in the top two bits; below them the UTC ticks of the store's clock when published (0 until then).
+    private readonly long _kindAndTicks;
 
     private ChatStreamingEvent(string conversationId, ChatStreamingEventKind kind, object? payload, long sequence, long utcTicks)
     {
         ConversationId = conversationId;
-        Kind = kind;
         _payload = payload;
         Sequence = sequence;
-        _utcTicks = utcTicks;
+        _kindAndTicks = ((long)kind << KindShift) | utcTicks;
     }
 
     /// <summary>Gets the conversation this event belongs to.</summary>
     public string ConversationId { get; }
 
     /// <summary>Gets the kind of the event.</summary>
-    public ChatStreamingEventKind Kind { get; }
+    public ChatStreamingEventKind Kind => (ChatStreamingEventKind)((ulong)_kindAndTicks >> KindShift);
 
     /// <summary>Gets the text of a <see cref="ChatStreamingEventKind.Delta"/>; <see langword="null"/> for other kinds.</summary>
     public string? Text => Kind == ChatStreamingEventKind.Delta ? (string?)_payload : null;
@@ -52,7 +56,7 @@ public readonly record struct ChatStreamingEvent
     public long Sequence { get; }
 
     /// <summary>Gets when the store published the event (UTC, from the store's <see cref="TimeProvider"/>); <see cref="DateTimeOffset.MinValue"/> until published.</summary>
-    public DateTimeOffset Timestamp => new(_utcTicks, TimeSpan.Zero);
+    public DateTimeOffset Timestamp => new(_kindAndTicks & TicksMask, TimeSpan.Zero);
 
     /// <summary>Gets a value indicating whether this event ends its response (<c>Finished</c> or <c>Failed</c>).</summary>
     public bool IsTerminal => Kind is ChatStreamingEventKind.Finished or ChatStreamingEventKind.Failed;
@@ -111,10 +115,20 @@ public readonly record struct ChatStreamingEvent
     internal ChatStreamingEvent Append(in ChatStreamingEvent later)
     {
         Debug.Assert(Kind == ChatStreamingEventKind.Delta && later.Kind == ChatStreamingEventKind.Delta, "Only deltas are appended.");
-        return new(ConversationId, ChatStreamingEventKind.Delta, string.Concat(Text, later.Text), later.Sequence, later._utcTicks);
+        return new(ConversationId, ChatStreamingEventKind.Delta, string.Concat(Text, later.Text), later.Sequence, later._kindAndTicks & TicksMask);
     }
 
     /// <summary>A published delta with the given text, sequence and time (used by coalescing operators).</summary>
     internal static ChatStreamingEvent CoalescedDelta(string conversationId, string text, long sequence, DateTimeOffset timestamp)
         => new(conversationId, ChatStreamingEventKind.Delta, text, sequence, timestamp.UtcTicks);
+
+    /// <summary>A published event rebuilt from its parts (used by the retained log on replay).</summary>
+    internal static ChatStreamingEvent Restore(string conversationId, ChatStreamingEventKind kind, object? payload, long sequence, long utcTicks)
+        => new(conversationId, kind, payload, sequence, utcTicks);
+
+    /// <summary>The payload field as it is: the text, the usage or the error.</summary>
+    internal object? Payload => _payload;
+
+    /// <summary>The UTC ticks of <see cref="Timestamp"/>.</summary>
+    internal long UtcTicks => _kindAndTicks & TicksMask;
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reactive.Linq;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -347,9 +348,14 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 yield break;
             }
 
-            await foreach (ChatStreamingEvent streamingEvent in live.Buffer.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            // Read the queue directly rather than through ReadAllAsync: one async state machine per event, not two.
+            ChannelReader<ChatStreamingEvent> reader = live.Buffer.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return streamingEvent;
+                while (reader.TryRead(out ChatStreamingEvent streamingEvent))
+                {
+                    yield return streamingEvent;
+                }
             }
         }
         finally

@@ -6,14 +6,36 @@ namespace StreamingCore;
 /// One response of a conversation: its events, retained for replay until the retention period after it
 /// ends, and its statistics. Guarded by its conversation's lock.
 /// </summary>
+/// <remarks>
+/// The log is compact because a retained response is held for minutes: all text in one char array, and per
+/// event only its time and where its text ends (12 bytes). An event's kind follows from its position (Started
+/// first, the terminal event last, deltas between) and its sequence from its index, so replay rebuilds the
+/// events; live subscribers get the producer's own event, never a copy.
+/// </remarks>
 [DebuggerDisplay("{FirstSequence}..{LastSequence} {Outcome}")]
 internal sealed class ResponseLog
 {
-    // The events from Started on; contiguous sequences, so an event's index is its sequence - FirstSequence.
-    private readonly List<ChatStreamingEvent> _events = [];
+    private const int InitialEvents = 16;
+
+    // The conversation, for rebuilding events.
+    private readonly string _conversationId;
 
     // The clock the timestamps below come from.
     private readonly TimeProvider _timeProvider;
+
+    // Per event, in publish order: UTC ticks of its timestamp, and the end of its text in _text (deltas only).
+    private long[] _ticks = new long[InitialEvents];
+    private int[] _textEnds = new int[InitialEvents];
+
+    // The text of all deltas, concatenated.
+    private char[] _text = [];
+
+    // Number of events and characters used in the arrays above.
+    private int _count;
+
+    // The terminal event's kind and payload (usage or error), once ended.
+    private ChatStreamingEventKind _terminalKind;
+    private object? _terminalPayload;
 
     // TimeProvider timestamps of the start, the first and the latest delta, and the end.
     private readonly long _startTimestamp;
@@ -23,16 +45,17 @@ internal sealed class ResponseLog
 
     public ResponseLog(ChatStreamingEvent started, long timestamp, TimeProvider timeProvider)
     {
-        _events.Add(started);
+        _conversationId = started.ConversationId;
         _timeProvider = timeProvider;
         _startTimestamp = timestamp;
         FirstSequence = started.Sequence;
         StartedAt = started.Timestamp;
+        AddEvent(started.UtcTicks);
     }
 
     public long FirstSequence { get; }
 
-    public long LastSequence => FirstSequence + _events.Count - 1;
+    public long LastSequence => FirstSequence + _count - 1;
 
     public DateTimeOffset StartedAt { get; }
 
@@ -40,7 +63,7 @@ internal sealed class ResponseLog
 
     public int CharacterCount { get; private set; }
 
-    public TokenUsage? Usage { get; private set; }
+    public TokenUsage? Usage => _terminalPayload as TokenUsage;
 
     public ChatResponseOutcome Outcome { get; private set; } = ChatResponseOutcome.Streaming;
 
@@ -51,7 +74,7 @@ internal sealed class ResponseLog
     public ITimer? RetentionTimer { get; set; }
 
     /// <summary>The trace activity spanning the response, when something listens; null otherwise and once ended.</summary>
-    public System.Diagnostics.Activity? Activity { get; set; }
+    public Activity? Activity { get; set; }
 
     /// <summary>For the latest delta: the time since the previous delta, or since Started for the first.</summary>
     public TimeSpan LastDeltaInterval { get; private set; }
@@ -61,10 +84,11 @@ internal sealed class ResponseLog
 
     public void Append(in ChatStreamingEvent streamingEvent, long timestamp, ChatResponseOutcome? outcome)
     {
-        _events.Add(streamingEvent);
+        AddEvent(streamingEvent.UtcTicks);
         switch (streamingEvent.Kind)
         {
             case ChatStreamingEventKind.Delta:
+                AppendText(streamingEvent.Text!);
                 LastDeltaInterval = _timeProvider.GetElapsedTime(DeltaCount == 0 ? _startTimestamp : _lastDeltaTimestamp, timestamp);
                 if (DeltaCount++ == 0)
                 {
@@ -72,47 +96,100 @@ internal sealed class ResponseLog
                 }
 
                 _lastDeltaTimestamp = timestamp;
-
-                CharacterCount += streamingEvent.Text!.Length;
                 break;
             case ChatStreamingEventKind.Finished:
-                Usage = streamingEvent.Usage;
-                End(outcome ?? ChatResponseOutcome.Finished, timestamp);
+                End(streamingEvent, outcome ?? ChatResponseOutcome.Finished, timestamp);
                 break;
             case ChatStreamingEventKind.Failed:
-                End(outcome ?? ChatResponseOutcome.Failed, timestamp);
+                End(streamingEvent, outcome ?? ChatResponseOutcome.Failed, timestamp);
                 break;
         }
     }
 
-    private void End(ChatResponseOutcome outcome, long timestamp)
+    private void AddEvent(long utcTicks)
     {
+        if (_count == _ticks.Length)
+        {
+            Array.Resize(ref _ticks, _count * 2);
+            Array.Resize(ref _textEnds, _count * 2);
+        }
+
+        _ticks[_count] = utcTicks;
+        _textEnds[_count] = CharacterCount;
+        _count++;
+    }
+
+    private void AppendText(string text)
+    {
+        int needed = CharacterCount + text.Length;
+        if (needed > _text.Length)
+        {
+            Array.Resize(ref _text, Math.Max(needed, Math.Max(64, _text.Length * 2)));
+        }
+
+        text.CopyTo(0, _text, CharacterCount, text.Length);
+        CharacterCount = needed;
+        _textEnds[_count - 1] = needed;
+    }
+
+    private void End(in ChatStreamingEvent terminal, ChatResponseOutcome outcome, long timestamp)
+    {
+        _terminalKind = terminal.Kind;
+        _terminalPayload = terminal.Payload;
         Outcome = outcome;
         _endTimestamp = timestamp;
         Idle?.Dispose();
         Idle = null;
+
+        // Retained for minutes from here on: give back what doubling reserved.
+        Array.Resize(ref _ticks, _count);
+        Array.Resize(ref _textEnds, _count);
+        Array.Resize(ref _text, CharacterCount);
     }
 
     /// <summary>The events after <paramref name="afterSequence"/>, which must lie within this response or just before it.</summary>
     public ChatStreamingEvent[] CopyAfter(long afterSequence)
     {
         int start = (int)Math.Max(0, afterSequence + 1 - FirstSequence);
-        return _events.GetRange(start, _events.Count - start).ToArray();
+        var events = new ChatStreamingEvent[_count - start];
+        for (int i = start; i < _count; i++)
+        {
+            events[i - start] = EventAt(i);
+        }
+
+        return events;
+    }
+
+    private ChatStreamingEvent EventAt(int index)
+    {
+        long sequence = FirstSequence + index;
+        if (index == 0)
+        {
+            return ChatStreamingEvent.Restore(_conversationId, ChatStreamingEventKind.Started, null, sequence, _ticks[0]);
+        }
+
+        if (index == _count - 1 && Outcome != ChatResponseOutcome.Streaming)
+        {
+            return ChatStreamingEvent.Restore(_conversationId, _terminalKind, _terminalPayload, sequence, _ticks[index]);
+        }
+
+        int textStart = _textEnds[index - 1];
+        var text = new string(_text, textStart, _textEnds[index] - textStart);
+        return ChatStreamingEvent.Restore(_conversationId, ChatStreamingEventKind.Delta, text, sequence, _ticks[index]);
     }
 
     public ChatResponseStatistics Snapshot(string conversationId)
     {
-        TimeProvider timeProvider = _timeProvider;
-        long end = Outcome == ChatResponseOutcome.Streaming ? timeProvider.GetTimestamp() : _endTimestamp;
+        long end = Outcome == ChatResponseOutcome.Streaming ? _timeProvider.GetTimestamp() : _endTimestamp;
         return new ChatResponseStatistics
         {
             ConversationId = conversationId,
             StartSequence = FirstSequence,
             StartedAt = StartedAt,
-            TimeToFirstDelta = DeltaCount > 0 ? timeProvider.GetElapsedTime(_startTimestamp, _firstDeltaTimestamp) : null,
+            TimeToFirstDelta = DeltaCount > 0 ? _timeProvider.GetElapsedTime(_startTimestamp, _firstDeltaTimestamp) : null,
             DeltaCount = DeltaCount,
             CharacterCount = CharacterCount,
-            Duration = timeProvider.GetElapsedTime(_startTimestamp, end),
+            Duration = _timeProvider.GetElapsedTime(_startTimestamp, end),
             Usage = Usage,
             Outcome = Outcome,
         };

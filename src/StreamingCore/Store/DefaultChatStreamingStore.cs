@@ -62,6 +62,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     // Events dropped from subscriber queues.
     private long _droppedEvents;
 
+    // Live subscriptions plus Events observers.
+    private int _subscribers;
+
     private volatile bool _disposed;
 
     /// <summary>Initializes a new store.</summary>
@@ -106,8 +109,17 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 _observers = [.. _observers, registration];
             }
 
+            Interlocked.Increment(ref _subscribers);
             _telemetry.SubscriberAdded();
             registration.Start();
+
+            // Dispose may have swept the observers between the check above and the registration.
+            if (_disposed)
+            {
+                RemoveObserver(registration);
+                registration.Buffer.Writer.TryComplete();
+            }
+
             return registration;
         });
     }
@@ -120,6 +132,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
     /// <summary>Gets the number of conversations the store holds state for (an active or retained response, or a live subscriber).</summary>
     public int ConversationCount => _conversations.Count;
+
+    /// <summary>Gets the number of live subscriptions (<see cref="SubscribeAsync"/> enumerations that are registered for live events) and <see cref="Events"/> observers.</summary>
+    public int SubscriberCount => Volatile.Read(ref _subscribers);
 
     /// <summary>Gets how many events subscriber queues have dropped (under <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/>).</summary>
     public long DroppedEventCount => Interlocked.Read(ref _droppedEvents);
@@ -153,9 +168,10 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
             lock (conversation.Gate)
             {
+                // Checked under the lock that Dispose takes too, so nothing is published into a disposed store.
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 if (conversation.Removed)
                 {
-                    ObjectDisposedException.ThrowIf(_disposed, this);
                     continue;
                 }
 
@@ -388,6 +404,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
             lock (conversation.Gate)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 if (conversation.Removed)
                 {
                     if (afterSequence == 0)
@@ -461,6 +478,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         var subscription = new Subscription(conversation, _queueOptions, _subscriberCapacity);
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
+        Interlocked.Increment(ref _subscribers);
         _telemetry.SubscriberAdded();
         return subscription;
     }
@@ -470,6 +488,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         if (Array.IndexOf(conversation.Subscribers, subscription) >= 0)
         {
             conversation.Subscribers = Array.FindAll(conversation.Subscribers, s => s != subscription);
+            Interlocked.Decrement(ref _subscribers);
             _telemetry.SubscriberRemoved();
         }
     }
@@ -499,7 +518,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     public ChatResponseStatistics? GetStatistics(string conversationId)
     {
         Guard.ConversationId(conversationId);
-        if (!_conversations.TryGetValue(conversationId, out Conversation? conversation))
+        if (FindConversation(conversationId) is not { } conversation)
         {
             return null;
         }
@@ -518,7 +537,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     public IReadOnlyList<ChatResponseStatistics> GetResponseStatistics(string conversationId)
     {
         Guard.ConversationId(conversationId);
-        if (!_conversations.TryGetValue(conversationId, out Conversation? conversation))
+        if (FindConversation(conversationId) is not { } conversation)
         {
             return [];
         }
@@ -534,6 +553,10 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             return all;
         }
     }
+
+    /// <summary>The conversation's state, if the store holds any (tests inspect it to prove it is released).</summary>
+    internal Conversation? FindConversation(string conversationId)
+        => _conversations.TryGetValue(conversationId, out Conversation? conversation) ? conversation : null;
 
     private Conversation GetOrAddConversation(string conversationId)
         => _conversations.GetOrAdd(conversationId, static (id, tp) => new Conversation(id, tp), _timeProvider);
@@ -602,6 +625,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             _observers = Array.FindAll(_observers, o => o != observer);
         }
 
+        Interlocked.Decrement(ref _subscribers);
         _telemetry.SubscriberRemoved();
     }
 

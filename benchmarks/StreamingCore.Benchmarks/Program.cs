@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == "memory")
     return 0;
 }
 
-IConfig config = DefaultConfig.Instance.WithOptions(ConfigOptions.JoinSummary);
+IConfig config = DefaultConfig.Instance;
 IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 if (!args.Contains("Dry", StringComparer.OrdinalIgnoreCase))
 {

@@ -163,6 +163,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             }
             else if (!_conversations.TryGetValue(conversationId, out conversation))
             {
+                // Dispose empties the dictionary: report that, not a lifecycle error.
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 throw Refused(streamingEvent, NotStarted(conversationId, streamingEvent.Kind, lastSequence: 0));
             }
 
@@ -399,6 +401,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             }
             else if (!_conversations.TryGetValue(conversationId, out conversation))
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 throw NotRetained(conversationId, afterSequence, "the conversation is not retained");
             }
 

@@ -41,6 +41,32 @@ public class ChatStreamingOptionsTests
         }
     }
 
+    public static IEnumerable<TestCaseData> InvalidSettings()
+    {
+        yield return Invalid("IdleTimeout", o => o.IdleTimeout = TimeSpan.Zero, "must be positive");
+        yield return Invalid("IdleTimeout", o => o.IdleTimeout = TimeSpan.FromDays(50), "at most 49 days");
+        yield return Invalid("RetentionPeriod", o => o.RetentionPeriod = TimeSpan.FromTicks(-1), "between zero and 49 days");
+        yield return Invalid("MaxActiveResponses", o => o.MaxActiveResponses = 0, "greater than zero");
+        yield return Invalid("MaxResponseLength", o => o.MaxResponseLength = -5, "greater than zero");
+        yield return Invalid("MaxSubscribersPerConversation", o => o.MaxSubscribersPerConversation = 0, "greater than zero");
+        yield return Invalid("SubscriberCapacity", o => o.SubscriberCapacity = -1, "greater than zero");
+        yield return Invalid("SubscriberOverflow", o => o.SubscriberOverflow = OverflowStrategy.Wait, "slow subscriber must never slow the producer");
+        yield return Invalid("SubscriberOverflow", o => o.SubscriberOverflow = (OverflowStrategy)99, "not a defined OverflowStrategy");
+
+        static TestCaseData Invalid(string setting, Action<ChatStreamingOptions> change, string rule)
+            => new TestCaseData(change, setting, rule).SetArgDisplayNames($"{setting}: {rule}");
+    }
+
+    [TestCaseSource(nameof(InvalidSettings))]
+    public void Each_invalid_setting_is_refused_naming_it_and_the_rule(Action<ChatStreamingOptions> change, string setting, string rule)
+    {
+        var options = new ChatStreamingOptions();
+        change(options);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => new DefaultChatStreamingStore(options));
+        Assert.That(ex!.Failures.Single(), Does.StartWith(setting).And.Contain(rule));
+    }
+
     [TestCase(OverflowStrategy.Coalesce)]
     [TestCase(OverflowStrategy.DropOldest)]
     [TestCase(OverflowStrategy.DropNewest)]

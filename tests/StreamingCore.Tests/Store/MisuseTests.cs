@@ -49,7 +49,30 @@ public class MisuseTests
             s.Publish(ChatStreamingEvent.Started(Victim));
         }, ChatStreamingError.TooManyActiveResponses);
 
+        yield return Argument("null conversation id", (s, _) => s.Publish(ChatStreamingEvent.Started(null!)), typeof(ArgumentNullException), "conversationId");
         yield return Argument("empty conversation id", (s, _) => s.Publish(ChatStreamingEvent.Delta("", "x")), typeof(ArgumentException), "conversationId");
+        yield return Argument("control character in conversation id", (s, _) => s.Publish(ChatStreamingEvent.Started("a\u0007b")), typeof(ArgumentException), "conversationId");
+        yield return Argument("negative afterSequence", (s, _) => s.SubscribeAsync(Victim, -1), typeof(ArgumentOutOfRangeException), "afterSequence");
+        yield return Argument("afterSequence beyond the last published", (s, _) =>
+        {
+            s.PublishResponse(Victim, "a");
+            Drain(s.SubscribeAsync(Victim, 4));
+        }, typeof(ArgumentOutOfRangeException), "afterSequence");
+        yield return Case("afterSequence no longer retained", (s, _) => Drain(s.SubscribeAsync(Victim, 3)), ChatStreamingError.SequenceNotRetained);
+        yield return Case("too many subscribers", (s, o) =>
+        {
+            s.Publish(ChatStreamingEvent.Started(Victim));
+            for (int i = 0; i <= o.MaxSubscribersPerConversation; i++)
+            {
+                _ = s.SubscribeAsync(Victim).GetAsyncEnumerator().MoveNextAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }, ChatStreamingError.TooManySubscribers);
+        yield return Case("Failed after Finished", (s, _) =>
+        {
+            s.Publish(ChatStreamingEvent.Started(Victim));
+            s.Publish(ChatStreamingEvent.Finished(Victim));
+            s.Publish(ChatStreamingEvent.Failed(Victim, "late"));
+        }, ChatStreamingError.ResponseNotStarted);
         yield return Argument("white-space conversation id", (s, _) => s.Publish(ChatStreamingEvent.Started("  ")), typeof(ArgumentException), "conversationId");
         yield return Argument("over-long conversation id", (s, _) => s.Publish(ChatStreamingEvent.Started(new string('v', 257))), typeof(ArgumentException), "conversationId");
         yield return Argument("null delta", (s, _) =>
@@ -58,6 +81,21 @@ public class MisuseTests
             s.Publish(ChatStreamingEvent.Delta(Victim, null!));
         }, typeof(ArgumentNullException), "text");
         yield return Argument("event not made by a factory", (s, _) => s.Publish(default), typeof(ArgumentException), "streamingEvent");
+
+        static void Drain(IAsyncEnumerable<ChatStreamingEvent> events)
+        {
+            IAsyncEnumerator<ChatStreamingEvent> enumerator = events.GetAsyncEnumerator();
+            try
+            {
+                while (enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                {
+                }
+            }
+            finally
+            {
+                enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
 
         static TestCaseData Case(string name, Action<DefaultChatStreamingStore, ChatStreamingOptions> misuse, ChatStreamingError error)
             => new TestCaseData(misuse, typeof(ChatStreamingException), error, null).SetArgDisplayNames(name);
@@ -70,8 +108,13 @@ public class MisuseTests
     public async Task A_misuse_is_refused_by_rule_and_leaves_the_neighbour_untouched(
         Action<DefaultChatStreamingStore, ChatStreamingOptions> misuse, Type exceptionType, ChatStreamingError? error, string? paramName)
     {
-        var options = new ChatStreamingOptions { MaxActiveResponses = 5, MaxResponseLength = 100 };
-        (DefaultChatStreamingStore store, _) = StoreFixture.Create(o => { o.MaxActiveResponses = options.MaxActiveResponses; o.MaxResponseLength = options.MaxResponseLength; });
+        var options = new ChatStreamingOptions { MaxActiveResponses = 5, MaxResponseLength = 100, MaxSubscribersPerConversation = 3 };
+        (DefaultChatStreamingStore store, _) = StoreFixture.Create(o =>
+        {
+            o.MaxActiveResponses = options.MaxActiveResponses;
+            o.MaxResponseLength = options.MaxResponseLength;
+            o.MaxSubscribersPerConversation = options.MaxSubscribersPerConversation;
+        });
         using (store)
         {
             Task<List<ChatStreamingEvent>> neighbour = store.SubscribeAsync(Neighbour).ToListAsync();

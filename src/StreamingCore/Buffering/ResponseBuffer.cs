@@ -303,9 +303,10 @@ public sealed class ResponseBuffer<T> : Channel<T>
             {
                 waiter.TrySetResult(false);
             }
-            else
+            else if (waiter.TrySetException(error))
             {
-                waiter.TrySetException(error);
+                // A reader that gave up waiting (cancelled) never observes this; the error reaches readers anyway.
+                _ = waiter.Task.Exception;
             }
         }
 
@@ -331,9 +332,11 @@ public sealed class ResponseBuffer<T> : Channel<T>
         {
             _completion.TrySetCanceled(oce.CancellationToken);
         }
-        else
+        else if (_completion.TrySetException(error))
         {
-            _completion.TrySetException(error);
+            // As System.Threading.Channels does: the error reaches readers through WaitToReadAsync, and nobody has to
+            // await Completion, so an unobserved Completion must not raise UnobservedTaskException.
+            _ = _completion.Task.Exception;
         }
     }
 

@@ -37,12 +37,12 @@ public sealed class ChunkSequencer<T> : IDisposable
     // Guards the read side below.
     private readonly object _gate = new();
 
-    // Chunks that arrived ahead of _nextExpected, by sequence.
-    private readonly SortedDictionary<long, StreamChunk<T>> _pending = [];
+    // Chunks that arrived ahead of _nextExpected, by sequence. The read side is created on first use, because a
+    // sequencer that only stamps (one per conversation in the chat store) never needs it.
+    private SortedDictionary<long, StreamChunk<T>>? _pendingChunks;
 
-    // In-order output; unbounded because the reorder window already bounds what is pending.
-    private readonly Channel<StreamChunk<T>> _released =
-        Channel.CreateUnbounded<StreamChunk<T>>(new UnboundedChannelOptions { SingleWriter = true });
+    // In-order output; unbounded because the reorder window already bounds what is pending. Created on first use.
+    private Channel<StreamChunk<T>>? _releasedChunks;
 
     // The sequence the reader needs next.
     private long _nextExpected = 1;
@@ -86,7 +86,37 @@ public sealed class ChunkSequencer<T> : IDisposable
     }
 
     /// <summary>Gets the chunks released in order; completed after the final chunk.</summary>
-    public ChannelReader<StreamChunk<T>> Reader => _released.Reader;
+    public ChannelReader<StreamChunk<T>> Reader
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return ReleasedLocked.Reader;
+            }
+        }
+    }
+
+    // The pending chunks, created on first use; only touched under _gate.
+    private SortedDictionary<long, StreamChunk<T>> Pending => _pendingChunks ??= [];
+
+    // The output channel, created on first use (completed at once if the stream already ended); under _gate.
+    private Channel<StreamChunk<T>> ReleasedLocked
+    {
+        get
+        {
+            if (_releasedChunks is null)
+            {
+                _releasedChunks = Channel.CreateUnbounded<StreamChunk<T>>(new UnboundedChannelOptions { SingleWriter = true });
+                if (_ended)
+                {
+                    _releasedChunks.Writer.TryComplete();
+                }
+            }
+
+            return _releasedChunks;
+        }
+    }
 
     /// <summary>Gets the last sequence <see cref="Stamp"/> handed out (0 before the first).</summary>
     public long LastStamped => Interlocked.Read(ref _lastStamped);
@@ -110,7 +140,7 @@ public sealed class ChunkSequencer<T> : IDisposable
         {
             lock (_gate)
             {
-                return _pending.Count;
+                return _pendingChunks?.Count ?? 0;
             }
         }
     }
@@ -153,7 +183,7 @@ public sealed class ChunkSequencer<T> : IDisposable
     private ChunkOfferResult OfferLocked(StreamChunk<T> chunk, ref List<SequenceGap>? gaps)
     {
         long sequence = chunk.Sequence;
-        if (sequence < _nextExpected || _pending.ContainsKey(sequence))
+        if (sequence < _nextExpected || Pending.ContainsKey(sequence))
         {
             _duplicateCount++;
             return ChunkOfferResult.Duplicate;
@@ -169,14 +199,14 @@ public sealed class ChunkSequencer<T> : IDisposable
         {
             if (!ReleasePendingHeadLocked())
             {
-                long resumeAt = Math.Min(sequence - _window + 1, _pending.Count > 0 ? _pending.Keys.First() : long.MaxValue);
+                long resumeAt = Math.Min(sequence - _window + 1, Pending.Count > 0 ? Pending.Keys.First() : long.MaxValue);
                 SkipToLocked(resumeAt, timedOut: false, ref gaps);
             }
         }
 
         if (sequence != _nextExpected)
         {
-            _pending.Add(sequence, chunk);
+            Pending.Add(sequence, chunk);
             ArmGapTimerLocked();
             return ChunkOfferResult.Buffered;
         }
@@ -192,7 +222,7 @@ public sealed class ChunkSequencer<T> : IDisposable
 
     private bool ReleasePendingHeadLocked()
     {
-        if (!_pending.Remove(_nextExpected, out StreamChunk<T> next))
+        if (!Pending.Remove(_nextExpected, out StreamChunk<T> next))
         {
             return false;
         }
@@ -203,13 +233,14 @@ public sealed class ChunkSequencer<T> : IDisposable
 
     private void ReleaseLocked(StreamChunk<T> chunk)
     {
-        _released.Writer.TryWrite(chunk);
+        Channel<StreamChunk<T>> released = ReleasedLocked;
+        released.Writer.TryWrite(chunk);
         _nextExpected = chunk.Sequence + 1;
         if (chunk.IsFinal)
         {
             _ended = true;
-            _pending.Clear();
-            _released.Writer.TryComplete();
+            Pending.Clear();
+            released.Writer.TryComplete();
         }
     }
 
@@ -228,7 +259,7 @@ public sealed class ChunkSequencer<T> : IDisposable
             return;
         }
 
-        if (_pending.Count == 0)
+        if (Pending.Count == 0)
         {
             _gapTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
@@ -244,7 +275,7 @@ public sealed class ChunkSequencer<T> : IDisposable
         List<SequenceGap>? gaps = null;
         lock (_gate)
         {
-            if (_pending.Count == 0 || _ended)
+            if (Pending.Count == 0 || _ended)
             {
                 return;
             }
@@ -256,7 +287,7 @@ public sealed class ChunkSequencer<T> : IDisposable
                 return;
             }
 
-            SkipToLocked(_pending.Keys.First(), timedOut: true, ref gaps);
+            SkipToLocked(Pending.Keys.First(), timedOut: true, ref gaps);
             while (ReleasePendingHeadLocked())
             {
             }
@@ -288,8 +319,7 @@ public sealed class ChunkSequencer<T> : IDisposable
             _gapTimer?.Dispose();
             _gapTimer = null;
             _ended = true;
+            _releasedChunks?.Writer.TryComplete();
         }
-
-        _released.Writer.TryComplete();
     }
 }

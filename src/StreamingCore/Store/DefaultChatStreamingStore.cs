@@ -256,14 +256,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         if (active is null)
         {
-            active = new ResponseLog(stamped, now, _timeProvider);
-            active.Idle = new IdleMonitor(_timeProvider, _idleTimeout, () => OnIdle(conversation, active));
-            conversation.Active = active;
-            _telemetry.ResponseStarted(active, id);
+            StartResponseLocked(conversation, stamped, now);
         }
         else
         {
-            active.Idle?.Touch();
+            active.Idle?.Touch(now);
             active.Append(stamped, now, outcome);
             if (stamped.IsTerminal)
             {
@@ -277,6 +274,15 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         FanOutLocked(conversation, stamped);
         return stamped;
+    }
+
+    // Separate from PublishLocked so that the idle callback's closure is allocated per response, not per event.
+    private void StartResponseLocked(Conversation conversation, in ChatStreamingEvent started, long now)
+    {
+        var response = new ResponseLog(started, now, _timeProvider);
+        response.Idle = new IdleMonitor(_timeProvider, _idleTimeout, () => OnIdle(conversation, response));
+        conversation.Active = response;
+        _telemetry.ResponseStarted(response, conversation.Id);
     }
 
     private static ChatStreamingException NotStarted(string conversationId, ChatStreamingEventKind kind, long lastSequence)
@@ -296,6 +302,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         if (_retentionPeriod == TimeSpan.Zero)
         {
             conversation.Ended.Remove(response);
+            response.Release();
             return;
         }
 
@@ -597,6 +604,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             response.RetentionTimer?.Dispose();
             if (conversation.Ended.Remove(response))
             {
+                response.Release();
                 _telemetry.ResponseReleased(conversation.Id, response.FirstSequence);
             }
 

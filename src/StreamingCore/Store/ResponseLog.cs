@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 
 namespace StreamingCore;
@@ -10,7 +11,9 @@ namespace StreamingCore;
 /// The log is compact because a retained response is held for minutes: all text in one char array, and per
 /// event only its time and where its text ends (12 bytes). An event's kind follows from its position (Started
 /// first, the terminal event last, deltas between) and its sequence from its index, so replay rebuilds the
-/// events; live subscribers get the producer's own event, never a copy.
+/// events; live subscribers get the producer's own event, never a copy. The arrays are rented from
+/// <see cref="ArrayPool{T}.Shared"/> and returned when the response is released, so a store in steady state
+/// allocates nothing per delta; text arrays are cleared on return, because the pool is shared with other code.
 /// </remarks>
 [DebuggerDisplay("{FirstSequence}..{LastSequence} {Outcome}")]
 internal sealed class ResponseLog
@@ -24,10 +27,10 @@ internal sealed class ResponseLog
     private readonly TimeProvider _timeProvider;
 
     // Per event, in publish order: UTC ticks of its timestamp, and the end of its text in _text (deltas only).
-    private long[] _ticks = new long[InitialEvents];
-    private int[] _textEnds = new int[InitialEvents];
+    private long[] _ticks = ArrayPool<long>.Shared.Rent(InitialEvents);
+    private int[] _textEnds = ArrayPool<int>.Shared.Rent(InitialEvents);
 
-    // The text of all deltas, concatenated.
+    // The text of all deltas, concatenated; empty until the first non-empty delta.
     private char[] _text = [];
 
     // Number of events and characters used in the arrays above.
@@ -110,8 +113,8 @@ internal sealed class ResponseLog
     {
         if (_count == _ticks.Length)
         {
-            Array.Resize(ref _ticks, _count * 2);
-            Array.Resize(ref _textEnds, _count * 2);
+            Grow(ref _ticks, _count * 2, _count, clear: false);
+            Grow(ref _textEnds, _count * 2, _count, clear: false);
         }
 
         _ticks[_count] = utcTicks;
@@ -124,7 +127,7 @@ internal sealed class ResponseLog
         int needed = CharacterCount + text.Length;
         if (needed > _text.Length)
         {
-            Array.Resize(ref _text, Math.Max(needed, Math.Max(64, _text.Length * 2)));
+            Grow(ref _text, Math.Max(needed, Math.Max(64, _text.Length * 2)), CharacterCount, clear: true);
         }
 
         text.CopyTo(0, _text, CharacterCount, text.Length);
@@ -140,11 +143,33 @@ internal sealed class ResponseLog
         _endTimestamp = timestamp;
         Idle?.Dispose();
         Idle = null;
+    }
 
-        // Retained for minutes from here on: give back what doubling reserved.
-        Array.Resize(ref _ticks, _count);
-        Array.Resize(ref _textEnds, _count);
-        Array.Resize(ref _text, CharacterCount);
+    /// <summary>Returns the arrays to the pool; the log must not be read afterwards (its conversation no longer lists it).</summary>
+    public void Release()
+    {
+        Return(ref _ticks, clear: false);
+        Return(ref _textEnds, clear: false);
+        Return(ref _text, clear: true);
+        _count = 0;
+    }
+
+    private static void Grow<T>(ref T[] array, int minimumLength, int used, bool clear)
+    {
+        T[] larger = ArrayPool<T>.Shared.Rent(minimumLength);
+        Array.Copy(array, larger, used);
+        Return(ref array, clear);
+        array = larger;
+    }
+
+    private static void Return<T>(ref T[] array, bool clear)
+    {
+        if (array.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(array, clear);
+        }
+
+        array = [];
     }
 
     /// <summary>The events after <paramref name="afterSequence"/>, which must lie within this response or just before it.</summary>

@@ -221,6 +221,40 @@ public class ResponseBufferTests
     }
 
     [Test]
+    public async Task An_error_nobody_awaits_raises_no_unobserved_task_exception()
+    {
+        int unobserved = 0;
+        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e) => Interlocked.Increment(ref unobserved);
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        try
+        {
+            await CompleteWithAnErrorAndForget();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        }
+
+        Assert.That(unobserved, Is.Zero);
+    }
+
+    /// <summary>A reader gives up waiting, then the writer completes with an error; nobody awaits Completion.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task CompleteWithAnErrorAndForget()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Wait);
+        using var cts = new CancellationTokenSource();
+        ValueTask<bool> wait = buffer.Reader.WaitToReadAsync(cts.Token);
+        await cts.CancelAsync();
+        Assert.That(async () => await wait, Throws.InstanceOf<OperationCanceledException>());
+        buffer.Writer.Complete(new InvalidOperationException("nobody listens"));
+    }
+
+    [Test]
     public void Invalid_options_are_refused_with_the_rule_named()
     {
         Assert.Multiple(() =>

@@ -33,12 +33,12 @@ internal static class SvgChart
         CultureInfo inv = CultureInfo.InvariantCulture;
         svg.Append(inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{LabelWidth + BarWidth + 120}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         svg.Append(inv, $"<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        svg.Append(inv, $"<text x=\"4\" y=\"16\" font-weight=\"bold\">ns per operation (log scale); grey = baseline measured in the same run, blue = StreamingCore</text>\n");
+        svg.Append(inv, $"<text x=\"4\" y=\"16\" font-weight=\"bold\">ns per operation (log scale); grey = Channel&lt;T&gt; / Subject&lt;T&gt; baselines measured in the same run, blue = StreamingCore</text>\n");
         int y = RowHeight + 8;
         foreach (var row in rows)
         {
             double width = Math.Max(1, BarWidth * (Math.Log10(row.Nanoseconds) - min) / (max - min));
-            string colour = row.IsBaseline || !row.Label.Contains("StreamingCore", StringComparison.Ordinal) && !row.Label.Contains("ResponseBuffer", StringComparison.Ordinal) ? "#9e9e9e" : "#1f77b4";
+            string colour = IsOtherLibrary(row.Label) ? "#9e9e9e" : "#1f77b4";
             svg.Append(inv, $"<text x=\"{LabelWidth - 6}\" y=\"{y + 14}\" text-anchor=\"end\">{SecurityElement.Escape($"{row.Group}: {row.Label}")}</text>\n");
             svg.Append(inv, $"<rect x=\"{LabelWidth}\" y=\"{y + 3}\" width=\"{width:F1}\" height=\"{RowHeight - 6}\" fill=\"{colour}\"/>\n");
             svg.Append(inv, $"<text x=\"{LabelWidth + width + 4:F1}\" y=\"{y + 14}\">{row.Nanoseconds:N1}</text>\n");
@@ -49,4 +49,8 @@ internal static class SvgChart
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path, svg.ToString());
     }
+
+    /// <summary>The baselines from other libraries, drawn grey; everything else is StreamingCore.</summary>
+    public static bool IsOtherLibrary(string label)
+        => label.Contains("Channel<T>", StringComparison.Ordinal) || label.Contains("Subject<T>", StringComparison.Ordinal);
 }

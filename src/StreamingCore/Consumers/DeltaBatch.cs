@@ -35,7 +35,7 @@ internal sealed class DeltaBatch
     /// <summary>The batch as one delta; empties the batch.</summary>
     public ChatStreamingEvent Take()
     {
-        ChatStreamingEvent merged = ChatStreamingEvent.CoalescedDelta(_conversationId!, _text.ToString(), _sequence, _timestamp);
+        ChatStreamingEvent merged = ChatStreamingEvent.Restore(_conversationId!, ChatStreamingEventKind.Delta, _text.ToString(), _sequence, _timestamp.UtcTicks);
         _text.Clear();
         _conversationId = null;
         return merged;

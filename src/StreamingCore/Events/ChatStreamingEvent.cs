@@ -118,11 +118,7 @@ public readonly record struct ChatStreamingEvent
         return new(ConversationId, ChatStreamingEventKind.Delta, string.Concat(Text, later.Text), later.Sequence, later._kindAndTicks & TicksMask);
     }
 
-    /// <summary>A published delta with the given text, sequence and time (used by coalescing operators).</summary>
-    internal static ChatStreamingEvent CoalescedDelta(string conversationId, string text, long sequence, DateTimeOffset timestamp)
-        => new(conversationId, ChatStreamingEventKind.Delta, text, sequence, timestamp.UtcTicks);
-
-    /// <summary>A published event rebuilt from its parts (used by the retained log on replay).</summary>
+    /// <summary>A published event rebuilt from its parts (the retained log on replay, the coalescing operators).</summary>
     internal static ChatStreamingEvent Restore(string conversationId, ChatStreamingEventKind kind, object? payload, long sequence, long utcTicks)
         => new(conversationId, kind, payload, sequence, utcTicks);
 

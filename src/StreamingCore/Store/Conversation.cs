@@ -31,6 +31,9 @@ internal sealed class Conversation(string id, TimeProvider timeProvider)
 
     public bool IsUnused => Active is null && Ended.Count == 0 && Subscribers.Length == 0;
 
+    /// <summary>The conversation's current response: the active one, else the most recent retained one.</summary>
+    public ResponseLog? Current => Active ?? (Ended.Count > 0 ? Ended[^1] : null);
+
     /// <summary>The retained response holding <paramref name="sequence"/>, if any.</summary>
     public ResponseLog? FindResponse(long sequence)
     {

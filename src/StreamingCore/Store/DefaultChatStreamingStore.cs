@@ -44,7 +44,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private readonly int _maxActiveResponses;
     private readonly int _maxResponseLength;
     private readonly int _maxSubscribers;
-    private readonly int _subscriberCapacity;
     private readonly OverflowStrategy _subscriberOverflow;
 
     // Shared settings of every subscriber and observer queue (a ResponseBuffer copies them).
@@ -90,7 +89,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         _maxActiveResponses = options.MaxActiveResponses;
         _maxResponseLength = options.MaxResponseLength;
         _maxSubscribers = options.MaxSubscribersPerConversation;
-        _subscriberCapacity = options.SubscriberCapacity;
         _queueOptions = new ResponseBufferOptions<ChatStreamingEvent>
         {
             Capacity = options.SubscriberCapacity,
@@ -441,8 +439,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     {
         if (afterSequence == 0)
         {
-            // The current response: the active one, else the most recent retained one, else the next one.
-            ResponseLog? current = conversation.Active ?? (conversation.Ended.Count > 0 ? conversation.Ended[^1] : null);
+            // The current response, else the next one.
+            ResponseLog? current = conversation.Current;
             if (current is null)
             {
                 return ([], RegisterLocked(conversation));
@@ -486,7 +484,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 $"Conversation '{conversation.Id}' already has {_maxSubscribers} live subscribers (MaxSubscribersPerConversation).");
         }
 
-        var subscription = new Subscription(conversation, _queueOptions, _subscriberCapacity);
+        var subscription = new Subscription(conversation, _queueOptions);
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
         Interlocked.Increment(ref _subscribers);
         _telemetry.SubscriberAdded();
@@ -535,8 +533,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         lock (conversation.Gate)
         {
-            ResponseLog? current = conversation.Active ?? (conversation.Ended.Count > 0 ? conversation.Ended[^1] : null);
-            return current?.Snapshot(conversation.Id);
+            return conversation.Current?.Snapshot(conversation.Id);
         }
     }
 

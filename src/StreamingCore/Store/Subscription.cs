@@ -1,7 +1,7 @@
 namespace StreamingCore;
 
 /// <summary>A live subscription to one conversation: its own bounded queue, filled under the conversation's lock.</summary>
-internal sealed class Subscription(Conversation conversation, ResponseBufferOptions<ChatStreamingEvent> bufferOptions, int capacity)
+internal sealed class Subscription(Conversation conversation, ResponseBufferOptions<ChatStreamingEvent> bufferOptions)
 {
     public Conversation Conversation { get; } = conversation;
 
@@ -15,7 +15,7 @@ internal sealed class Subscription(Conversation conversation, ResponseBufferOpti
             Buffer.Writer.TryComplete(new ChatStreamingException(
                 ChatStreamingError.SubscriberOverflow,
                 Conversation.Id,
-                $"The subscriber to conversation '{Conversation.Id}' fell {capacity} events behind (SubscriberCapacity) and its overflow strategy is Reject. Resume after the last event received."));
+                $"The subscriber to conversation '{Conversation.Id}' fell {Buffer.Capacity} events behind (SubscriberCapacity) and its overflow strategy is Reject. Resume after the last event received."));
             return true;
         }
 

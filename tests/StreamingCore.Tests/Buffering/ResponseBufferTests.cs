@@ -229,10 +229,7 @@ public class ResponseBufferTests
         try
         {
             await CompleteWithAnErrorAndForget();
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
+            Collector.FullCollect();
         }
         finally
         {

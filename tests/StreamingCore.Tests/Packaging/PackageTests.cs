@@ -29,7 +29,7 @@ public class PackageTests
 
         _packageDirectory = Directory.CreateTempSubdirectory("streamingcore-pack-").FullName;
         _ownsDirectory = true;
-        string project = Path.Combine(RepositoryRoot(), "src", "StreamingCore", "StreamingCore.csproj");
+        string project = Path.Combine(Repository.Root, "src", "StreamingCore", "StreamingCore.csproj");
         using var pack = Process.Start(new ProcessStartInfo("dotnet", ["pack", project, "-c", "Release", "-o", _packageDirectory])
         {
             RedirectStandardOutput = true,
@@ -50,18 +50,6 @@ public class PackageTests
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StreamingCore.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("StreamingCore.sln not found above the test directory.");
-    }
 
     private string Single(string pattern)
     {
@@ -120,6 +108,6 @@ public class PackageTests
     {
         using ZipArchive zip = ZipFile.OpenRead(PackagePath);
         using var reader = new StreamReader(zip.GetEntry("README.md")!.Open());
-        Assert.That(reader.ReadToEnd(), Is.EqualTo(File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"))));
+        Assert.That(reader.ReadToEnd(), Is.EqualTo(File.ReadAllText(Path.Combine(Repository.Root, "README.md"))));
     }
 }

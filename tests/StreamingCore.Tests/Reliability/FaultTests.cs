@@ -22,9 +22,7 @@ public class FaultTests
 
             store.Publish(ChatStreamingEvent.Finished("c"));
             time.Advance(new ChatStreamingOptions().RetentionPeriod);
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
+            Collector.FullCollect();
 
             Assert.Multiple(() =>
             {
@@ -227,8 +225,7 @@ public class FaultTests
         }
         finally
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
+            Collector.FullCollect();
             TaskScheduler.UnobservedTaskException -= OnUnobserved;
         }
 

@@ -47,9 +47,7 @@ public class LeakTests
 
             (WeakReference response, WeakReference conversation) = TrackOneFinishedResponse(store);
             time.Advance(Retention);
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
+            Collector.FullCollect();
 
             Assert.Multiple(() =>
             {

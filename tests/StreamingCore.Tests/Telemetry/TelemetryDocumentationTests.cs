@@ -1,23 +1,12 @@
 using System.Reflection;
 using NUnit.Framework;
+using StreamingCore.Tests.Support;
 
 namespace StreamingCore.Tests.Telemetry;
 
 /// <summary>docs/telemetry.md must name every instrument, tag and source the code defines.</summary>
 public class TelemetryDocumentationTests
 {
-    private static string RepositoryFile(params string[] parts)
-    {
-        for (DirectoryInfo? dir = new(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StreamingCore.sln")))
-            {
-                return Path.Combine([dir.FullName, .. parts]);
-            }
-        }
-
-        throw new InvalidOperationException("StreamingCore.sln not found above the test directory.");
-    }
 
     public static IEnumerable<TestCaseData> Names()
         => typeof(StreamingCoreDiagnostics).GetFields(BindingFlags.Public | BindingFlags.Static)
@@ -26,11 +15,11 @@ public class TelemetryDocumentationTests
 
     [TestCaseSource(nameof(Names))]
     public void The_telemetry_doc_names_it(string name)
-        => Assert.That(File.ReadAllText(RepositoryFile("docs", "telemetry.md")), Does.Contain($"`{name}`"));
+        => Assert.That(File.ReadAllText(Repository.File("docs", "telemetry.md")), Does.Contain($"`{name}`"));
 
     [Test]
     public void The_doc_lists_the_bucket_boundaries_the_code_advises()
         => Assert.That(
-            File.ReadAllText(RepositoryFile("docs", "telemetry.md")),
+            File.ReadAllText(Repository.File("docs", "telemetry.md")),
             Does.Contain("[" + string.Join(", ", StreamingCoreDiagnostics.SecondsBuckets.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"));
 }

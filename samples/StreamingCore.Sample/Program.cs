@@ -9,7 +9,7 @@ using StreamingCore.Sample;
 // one disconnects mid-stream and resumes exactly, and a summary prints each response's statistics.
 using ServiceProvider services = new ServiceCollection()
     .AddChatStreaming(options => options.IdleTimeout = TimeSpan.FromSeconds(30))
-    .BuildServiceProvider();
+    .Services.BuildServiceProvider();
 var store = services.GetRequiredService<DefaultChatStreamingStore>();
 
 string[] conversations = ["alice", "bob", "carol", "dave"];

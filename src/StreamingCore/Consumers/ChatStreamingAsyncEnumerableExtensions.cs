@@ -10,7 +10,7 @@ public static class ChatStreamingAsyncEnumerableExtensions
     /// first one become one delta (text concatenated, carrying the last sequence and time). Other events pass
     /// through at once, after any batch before them, so order and text are preserved.
     /// </summary>
-    /// <param name="source">The events, for example from <see cref="IChatStreamingStore.SubscribeAsync"/>.</param>
+    /// <param name="source">The events, for example from <c>IChatStreamingStore.SubscribeAsync</c>.</param>
     /// <param name="window">How long a batch collects deltas; default 50 ms.</param>
     /// <param name="timeProvider">The clock for the window; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="cancellationToken">Ends the enumeration.</param>

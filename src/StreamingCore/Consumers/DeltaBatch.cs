@@ -11,22 +11,22 @@ internal sealed class DeltaBatch
     // The combined text (a builder, so a long window costs linear copying).
     private readonly StringBuilder _text = new();
 
-    // The batch's conversation; null when empty.
-    private string? _conversationId;
+    // The batch's stream (the deltas' origin: a conversation id, or its id and epoch); null when empty.
+    private object? _origin;
 
     // The last delta's sequence and time.
     private long _sequence;
     private DateTimeOffset _timestamp;
 
-    public bool IsEmpty => _conversationId is null;
+    public bool IsEmpty => _origin is null;
 
-    /// <summary>Whether the delta can join this batch (same conversation); an empty batch takes any.</summary>
+    /// <summary>Whether the delta can join this batch (same conversation and epoch); an empty batch takes any.</summary>
     public bool Accepts(in ChatStreamingEvent delta)
-        => _conversationId is null || string.Equals(_conversationId, delta.ConversationId, StringComparison.Ordinal);
+        => _origin is null || Equals(_origin, delta.Origin);
 
     public void Add(in ChatStreamingEvent delta)
     {
-        _conversationId = delta.ConversationId;
+        _origin = delta.Origin;
         _text.Append(delta.Text);
         _sequence = delta.Sequence;
         _timestamp = delta.Timestamp;
@@ -35,9 +35,9 @@ internal sealed class DeltaBatch
     /// <summary>The batch as one delta; empties the batch.</summary>
     public ChatStreamingEvent Take()
     {
-        ChatStreamingEvent merged = ChatStreamingEvent.Restore(_conversationId!, ChatStreamingEventKind.Delta, _text.ToString(), _sequence, _timestamp.UtcTicks);
+        ChatStreamingEvent merged = ChatStreamingEvent.Restore(_origin!, ChatStreamingEventKind.Delta, _text.ToString(), _sequence, _timestamp.UtcTicks);
         _text.Clear();
-        _conversationId = null;
+        _origin = null;
         return merged;
     }
 }

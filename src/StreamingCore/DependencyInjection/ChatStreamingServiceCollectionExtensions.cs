@@ -13,16 +13,18 @@ public static class ChatStreamingServiceCollectionExtensions
     /// Registers <see cref="IChatStreamingStore"/> (and <see cref="DefaultChatStreamingStore"/>) as a singleton. Safe to call
     /// more than once: the store is registered once, each <paramref name="configure"/> is applied. The store uses the
     /// container's <see cref="TimeProvider"/> when one is registered, else <see cref="TimeProvider.System"/>, and its
-    /// <see cref="ILogger{TCategoryName}"/> and <see cref="IMeterFactory"/> when logging and metrics are registered. Options are validated when the store is first resolved.
+    /// <see cref="ILogger{TCategoryName}"/> and <see cref="IMeterFactory"/> when logging and metrics are registered. Options are validated
+    /// when the host starts (<c>ValidateOnStart</c>), and at the latest when the store is first resolved; one
+    /// <see cref="OptionsValidationException"/> names every invalid setting.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Changes to the <see cref="ChatStreamingOptions"/>; bind configuration with <c>services.AddOptions&lt;ChatStreamingOptions&gt;().Bind(section)</c>.</param>
-    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <returns>A builder that integration packages extend (its <see cref="IChatStreamingBuilder.Services"/> is <paramref name="services"/>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
-    public static IServiceCollection AddChatStreaming(this IServiceCollection services, Action<ChatStreamingOptions>? configure = null)
+    public static IChatStreamingBuilder AddChatStreaming(this IServiceCollection services, Action<ChatStreamingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        OptionsBuilder<ChatStreamingOptions> options = services.AddOptions<ChatStreamingOptions>();
+        OptionsBuilder<ChatStreamingOptions> options = services.AddOptions<ChatStreamingOptions>().ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);
@@ -35,6 +37,6 @@ public static class ChatStreamingServiceCollectionExtensions
             sp.GetService<ILogger<DefaultChatStreamingStore>>(),
             sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IChatStreamingStore>(sp => sp.GetRequiredService<DefaultChatStreamingStore>());
-        return services;
+        return new ChatStreamingBuilder(services);
     }
 }

@@ -54,6 +54,14 @@ internal static class Guard
         }
     }
 
+    public static void Position(ChatStreamPosition position, [CallerArgumentExpression(nameof(position))] string? paramName = null)
+    {
+        if (position.Epoch is null)
+        {
+            throw new ArgumentException("The position is default(ChatStreamPosition); use an event's Position or ChatStreamPosition.TryParse.", paramName);
+        }
+    }
+
     /// <summary>A timeout for a <see cref="TimeProvider"/> timer: positive and representable, or infinite.</summary>
     public static bool IsValidTimeout(TimeSpan value)
         => value == Timeout.InfiniteTimeSpan || (value > TimeSpan.Zero && value <= MaxTimerDueTime);

@@ -131,7 +131,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     /// <summary>Gets the number of conversations the store holds state for (an active or retained response, or a live subscriber).</summary>
     public int ConversationCount => _conversations.Count;
 
-    /// <summary>Gets the number of live subscriptions (<see cref="SubscribeAsync"/> enumerations that are registered for live events) and <see cref="Events"/> observers.</summary>
+    /// <summary>Gets the number of live subscriptions (<c>SubscribeAsync</c> enumerations that are registered for live events) and <see cref="Events"/> observers.</summary>
     public int SubscriberCount => Volatile.Read(ref _subscribers);
 
     /// <summary>Gets how many events subscriber queues have dropped (under <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/>).</summary>
@@ -141,8 +141,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     public ChatStreamingEvent Publish(ChatStreamingEvent streamingEvent)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        string? conversationId = streamingEvent.ConversationId;
-        if (conversationId is null)
+        if (!streamingEvent.IsCreated)
         {
             throw new ArgumentException("The event was not created by a ChatStreamingEvent factory (Started, Delta, Finished or Failed).", nameof(streamingEvent));
         }
@@ -152,6 +151,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             throw new ArgumentException($"The event was already published (sequence {streamingEvent.Sequence}); publish a new event from a factory.", nameof(streamingEvent));
         }
 
+        string conversationId = streamingEvent.ConversationId;
         while (true)
         {
             Conversation? conversation;
@@ -249,7 +249,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         StreamChunk<ChatStreamingEvent> chunk = conversation.Sequencer.Stamp(streamingEvent, streamingEvent.IsTerminal);
-        ChatStreamingEvent stamped = streamingEvent.Stamp(chunk.Sequence, chunk.Timestamp);
+        ChatStreamingEvent stamped = streamingEvent.Stamp(conversation.Origin, chunk.Sequence, chunk.Timestamp);
         long now = _timeProvider.GetTimestamp();
 
         if (active is null)
@@ -346,18 +346,29 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     }
 
     /// <inheritdoc />
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The contract's two resume points, sequence and position; neither call is ambiguous.")]
     public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         Guard.ConversationId(conversationId);
         Guard.NotNegative(afterSequence);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return SubscribeCoreAsync(conversationId, afterSequence, cancellationToken);
+        return SubscribeCoreAsync(conversationId, epoch: null, afterSequence, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ChatStreamingEvent> SubscribeCoreAsync(string conversationId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc />
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The contract's two resume points, sequence and position; neither call is ambiguous.")]
+    public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, ChatStreamPosition after, CancellationToken cancellationToken = default)
+    {
+        Guard.ConversationId(conversationId);
+        Guard.Position(after);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return SubscribeCoreAsync(conversationId, after.Epoch, after.Sequence, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ChatStreamingEvent> SubscribeCoreAsync(string conversationId, string? epoch, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        (ChatStreamingEvent[] replay, Subscription? live) = OpenSubscription(conversationId, afterSequence);
+        (ChatStreamingEvent[] replay, Subscription? live) = OpenSubscription(conversationId, epoch, afterSequence);
         try
         {
             foreach (ChatStreamingEvent streamingEvent in replay)
@@ -392,22 +403,27 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
     /// <summary>
     /// Takes the replay snapshot and registers the live queue under the conversation's lock, so that every event
-    /// after <paramref name="afterSequence"/> is in exactly one of them.
+    /// after the resume point is in exactly one of them.
     /// </summary>
-    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscription(string conversationId, long afterSequence)
+    /// <param name="conversationId">The conversation.</param>
+    /// <param name="epoch">The epoch of a <see cref="ChatStreamPosition"/>; null for the sequence-only overload.</param>
+    /// <param name="afterSequence">The last sequence the caller has; with no epoch, 0 is the conversation's current response.</param>
+    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscription(string conversationId, string? epoch, long afterSequence)
     {
+        // "Current response" is the only request a conversation that does not exist yet can satisfy (by waiting).
+        bool current = epoch is null && afterSequence == 0;
         while (true)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             Conversation? conversation;
-            if (afterSequence == 0)
+            if (current)
             {
                 conversation = GetOrAddConversation(conversationId);
             }
             else if (!_conversations.TryGetValue(conversationId, out conversation))
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                throw NotRetained(conversationId, afterSequence, "the conversation is not retained");
+                throw NotRetained(conversationId, epoch, afterSequence, "the conversation is not retained");
             }
 
             lock (conversation.Gate)
@@ -415,17 +431,17 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (conversation.Removed)
                 {
-                    if (afterSequence == 0)
+                    if (current)
                     {
                         continue;
                     }
 
-                    throw NotRetained(conversationId, afterSequence, "the conversation is not retained");
+                    throw NotRetained(conversationId, epoch, afterSequence, "the conversation is not retained");
                 }
 
                 try
                 {
-                    return OpenSubscriptionLocked(conversation, afterSequence);
+                    return OpenSubscriptionLocked(conversation, epoch, afterSequence, current);
                 }
                 finally
                 {
@@ -435,23 +451,33 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
     }
 
-    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscriptionLocked(Conversation conversation, long afterSequence)
+    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscriptionLocked(Conversation conversation, string? epoch, long afterSequence, bool current)
     {
-        if (afterSequence == 0)
+        if (current)
         {
             // The current response, else the next one.
-            ResponseLog? current = conversation.Current;
-            if (current is null)
+            ResponseLog? response = conversation.Current;
+            if (response is null)
             {
                 return ([], RegisterLocked(conversation));
             }
 
-            return (current.CopyAfter(0), current.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+            return (response.CopyAfter(0), response.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+        }
+
+        if (epoch is not null && !string.Equals(epoch, conversation.Origin.Epoch, StringComparison.Ordinal))
+        {
+            throw NotRetained(conversation.Id, epoch, afterSequence, $"the position is from another epoch: the conversation's state was created again and is now epoch '{conversation.Origin.Epoch}'");
         }
 
         long last = conversation.Sequencer.LastStamped;
         if (afterSequence > last)
         {
+            if (epoch is not null)
+            {
+                throw NotRetained(conversation.Id, epoch, afterSequence, $"the position is ahead of the stream, whose last sequence is {last}");
+            }
+
             throw new ArgumentOutOfRangeException(
                 nameof(afterSequence),
                 afterSequence,
@@ -464,14 +490,14 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             return ([], RegisterLocked(conversation));
         }
 
-        ResponseLog? response = conversation.FindResponse(afterSequence + 1);
-        if (response is null)
+        ResponseLog? retained = conversation.FindResponse(afterSequence + 1);
+        if (retained is null)
         {
-            throw NotRetained(conversation.Id, afterSequence, $"the oldest retained sequence is {conversation.OldestRetainedSequence}");
+            throw NotRetained(conversation.Id, epoch, afterSequence, $"the oldest retained sequence is {conversation.OldestRetainedSequence}");
         }
 
-        ChatStreamingEvent[] replay = response.CopyAfter(afterSequence);
-        return (replay, response.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+        ChatStreamingEvent[] replay = retained.CopyAfter(afterSequence);
+        return (replay, retained.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
     }
 
     private Subscription RegisterLocked(Conversation conversation)
@@ -501,11 +527,13 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
     }
 
-    private static ChatStreamingException NotRetained(string conversationId, long afterSequence, string why)
+    private static ChatStreamingException NotRetained(string conversationId, string? epoch, long afterSequence, string why)
         => new(
             ChatStreamingError.SequenceNotRetained,
             conversationId,
-            $"Cannot resume conversation '{conversationId}' after sequence {afterSequence}: the events after it are no longer retained ({why}). Subscribe with afterSequence 0 for the current response.");
+            epoch is null
+                ? $"Cannot resume conversation '{conversationId}' after sequence {afterSequence}: the events after it are no longer retained ({why}). Subscribe with afterSequence 0 for the current response."
+                : $"Cannot resume conversation '{conversationId}' after position {new ChatStreamPosition(epoch, afterSequence)}: the events after it are not retained ({why}). Subscribe with afterSequence 0 for the current response.");
 
     private void Detach(Subscription subscription)
     {

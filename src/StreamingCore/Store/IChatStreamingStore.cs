@@ -37,5 +37,26 @@ public interface IChatStreamingStore
     /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterSequence"/> is negative or beyond the last published (on enumeration).</exception>
     /// <exception cref="ChatStreamingException">On enumeration: the events asked for are no longer retained, the subscriber limit is reached, or a Reject subscriber overflowed.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The contract's two resume points, sequence and position; neither call is ambiguous.")]
     IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, long afterSequence = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams one response of one conversation from a <see cref="ChatStreamPosition"/>: the retained events after it,
+    /// then live events, ending after the first terminal event after it. A position names its stream, so it is never
+    /// applied to another incarnation of the conversation.
+    /// </summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <param name="after">
+    /// The last position the caller has (an event's <see cref="ChatStreamingEvent.Position"/>, e.g. parsed from the SSE
+    /// Last-Event-ID); sequence 0 is "before the first event of that epoch".
+    /// </param>
+    /// <param name="cancellationToken">Ends the subscription.</param>
+    /// <returns>The events, each once, in order.</returns>
+    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid, or <paramref name="after"/> is <see langword="default"/>.</exception>
+    /// <exception cref="ChatStreamingException">
+    /// On enumeration: <see cref="ChatStreamingError.SequenceNotRetained"/> when the position is from another epoch, ahead of the
+    /// stream or no longer retained (never a replay of another stream's events); or the subscriber limit, or a Reject overflow.
+    /// </exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The contract's two resume points, sequence and position; neither call is ambiguous.")]
+    IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, ChatStreamPosition after, CancellationToken cancellationToken = default);
 }

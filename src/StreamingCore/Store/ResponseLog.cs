@@ -20,8 +20,8 @@ internal sealed class ResponseLog
 {
     private const int InitialEvents = 16;
 
-    // The conversation, for rebuilding events.
-    private readonly string _conversationId;
+    // The stream the events belong to (conversation and epoch), for rebuilding them.
+    private readonly object _origin;
 
     // The clock the timestamps below come from.
     private readonly TimeProvider _timeProvider;
@@ -48,7 +48,7 @@ internal sealed class ResponseLog
 
     public ResponseLog(ChatStreamingEvent started, long timestamp, TimeProvider timeProvider)
     {
-        _conversationId = started.ConversationId;
+        _origin = started.Origin!;
         _timeProvider = timeProvider;
         _startTimestamp = timestamp;
         FirstSequence = started.Sequence;
@@ -190,17 +190,17 @@ internal sealed class ResponseLog
         long sequence = FirstSequence + index;
         if (index == 0)
         {
-            return ChatStreamingEvent.Restore(_conversationId, ChatStreamingEventKind.Started, null, sequence, _ticks[0]);
+            return ChatStreamingEvent.Restore(_origin, ChatStreamingEventKind.Started, null, sequence, _ticks[0]);
         }
 
         if (index == _count - 1 && Outcome != ChatResponseOutcome.Streaming)
         {
-            return ChatStreamingEvent.Restore(_conversationId, _terminalKind, _terminalPayload, sequence, _ticks[index]);
+            return ChatStreamingEvent.Restore(_origin, _terminalKind, _terminalPayload, sequence, _ticks[index]);
         }
 
         int textStart = _textEnds[index - 1];
         var text = new string(_text, textStart, _textEnds[index] - textStart);
-        return ChatStreamingEvent.Restore(_conversationId, ChatStreamingEventKind.Delta, text, sequence, _ticks[index]);
+        return ChatStreamingEvent.Restore(_origin, ChatStreamingEventKind.Delta, text, sequence, _ticks[index]);
     }
 
     public ChatResponseStatistics Snapshot(string conversationId)

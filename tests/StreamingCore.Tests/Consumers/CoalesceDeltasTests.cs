@@ -10,7 +10,7 @@ public class CoalesceDeltasTests
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(50);
 
     private static ChatStreamingEvent Stamped(ChatStreamingEvent e, long sequence)
-        => e.Stamp(sequence, DateTimeOffset.UnixEpoch.AddSeconds(sequence));
+        => e.Stamp(new ChatStreamOrigin(e.ConversationId, "e1"), sequence, DateTimeOffset.UnixEpoch.AddSeconds(sequence));
 
     [Test]
     public void Observable_batches_deltas_within_the_window_and_flushes_before_other_events()

@@ -12,7 +12,7 @@ public class AddChatStreamingTests
     public void Registers_one_singleton_store_under_both_types_even_when_called_twice()
     {
         var services = new ServiceCollection();
-        services.AddChatStreaming().AddChatStreaming();
+        services.AddChatStreaming().Services.AddChatStreaming();
         using ServiceProvider provider = services.BuildServiceProvider();
 
         IChatStreamingStore store = provider.GetRequiredService<IChatStreamingStore>();

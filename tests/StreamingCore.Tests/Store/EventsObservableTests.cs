@@ -32,9 +32,12 @@ public class EventsObservableTests
     {
         public int Calls { get; private set; }
 
+        public TaskCompletionSource Called { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public void OnNext(ChatStreamingEvent value)
         {
             Calls++;
+            Called.TrySetResult();
             throw new InvalidOperationException("observer bug");
         }
 
@@ -62,6 +65,8 @@ public class EventsObservableTests
             List<ChatStreamingEvent> b = store.PublishResponse("b", "3");
             await recorder.Done.Task.Guarded();
 
+            // The thrower's pump runs on its own; its one call may come after the recorder has seen everything.
+            await thrower.Called.Task.Guarded();
             Assert.Multiple(() =>
             {
                 Assert.That(recorder.Events.Where(e => e.ConversationId == "a"), Is.EqualTo(a));

@@ -22,7 +22,7 @@ public class MetricsTests
             .AddMetrics()
             .AddSingleton<TimeProvider>(_time)
             .AddChatStreaming(o => { o.SubscriberCapacity = 2; o.SubscriberOverflow = OverflowStrategy.DropOldest; o.IdleTimeout = TimeSpan.FromSeconds(10); })
-            .BuildServiceProvider();
+            .Services.BuildServiceProvider();
         _store = _services.GetRequiredService<DefaultChatStreamingStore>();
     }
 

@@ -57,7 +57,7 @@ public sealed class ChunkSequencer<T> : IDisposable
     // Fires GapTimeout after the head-of-line gap began; created on first need.
     private ITimer? _gapTimer;
 
-    // When the current head-of-line gap began blocking (TimeProvider timestamp).
+    // When the current head-of-line gap began blocking (TimeProvider timestamp); later chunks do not move it.
     private long _blockedSince;
 
     /// <summary>Initializes a new sequencer.</summary>
@@ -183,6 +183,8 @@ public sealed class ChunkSequencer<T> : IDisposable
     private ChunkOfferResult OfferLocked(StreamChunk<T> chunk, ref List<SequenceGap>? gaps)
     {
         long sequence = chunk.Sequence;
+        long nextBefore = _nextExpected;
+        bool blockedBefore = Pending.Count > 0;
         if (sequence < _nextExpected || Pending.ContainsKey(sequence))
         {
             _duplicateCount++;
@@ -207,7 +209,7 @@ public sealed class ChunkSequencer<T> : IDisposable
         if (sequence != _nextExpected)
         {
             Pending.Add(sequence, chunk);
-            ArmGapTimerLocked();
+            ArmGapTimerLocked(newGap: !blockedBefore || _nextExpected != nextBefore);
             return ChunkOfferResult.Buffered;
         }
 
@@ -216,7 +218,7 @@ public sealed class ChunkSequencer<T> : IDisposable
         {
         }
 
-        ArmGapTimerLocked();
+        ArmGapTimerLocked(newGap: true);
         return ChunkOfferResult.Released;
     }
 
@@ -249,10 +251,12 @@ public sealed class ChunkSequencer<T> : IDisposable
         (gaps ??= []).Add(new SequenceGap(_nextExpected, resumeAt - 1, timedOut));
         _gapCount++;
         _nextExpected = resumeAt;
-        _blockedSince = _timeProvider.GetTimestamp();
     }
 
-    private void ArmGapTimerLocked()
+    // newGap: the gap at _nextExpected began blocking just now (the next expected sequence moved, or the first chunk
+    // started to wait). A chunk buffered behind a gap that already blocks must not restart the timeout, or a steady
+    // stream of later chunks would postpone the report forever.
+    private void ArmGapTimerLocked(bool newGap)
     {
         if (_gapTimeout == Timeout.InfiniteTimeSpan)
         {
@@ -262,6 +266,11 @@ public sealed class ChunkSequencer<T> : IDisposable
         if (Pending.Count == 0)
         {
             _gapTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        if (!newGap)
+        {
             return;
         }
 
@@ -292,7 +301,7 @@ public sealed class ChunkSequencer<T> : IDisposable
             {
             }
 
-            ArmGapTimerLocked();
+            ArmGapTimerLocked(newGap: true);
         }
 
         Report(gaps);

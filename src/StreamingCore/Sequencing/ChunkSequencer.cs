@@ -17,7 +17,11 @@ namespace StreamingCore;
 /// one <see cref="ChunkSequencerOptions.MaxAhead"/> or more ahead is refused. A missing chunk is also given up
 /// when <see cref="ChunkSequencerOptions.GapTimeout"/> passes on the injected <see cref="TimeProvider"/>.
 /// </para>
-/// <para>Thread-safe. The final chunk, once released, completes <see cref="Reader"/>.</para>
+/// <para>
+/// Thread-safe. The final chunk, once released, completes <see cref="Reader"/>. Once a final chunk is known, even
+/// one still waiting for those before it, a chunk past it is <see cref="ChunkOfferResult.Rejected"/> and no gap
+/// past it is ever reported.
+/// </para>
 /// </remarks>
 [DebuggerDisplay("NextExpected = {NextExpected}, Pending = {PendingCount}")]
 public sealed class ChunkSequencer<T> : IDisposable
@@ -49,6 +53,9 @@ public sealed class ChunkSequencer<T> : IDisposable
 
     // True once the final chunk was released.
     private bool _ended;
+
+    // The sequence of the earliest final chunk seen, released or pending; nothing past it is accepted. MaxValue before.
+    private long _finalSequence = long.MaxValue;
 
     // Counters.
     private long _duplicateCount;
@@ -191,9 +198,23 @@ public sealed class ChunkSequencer<T> : IDisposable
             return ChunkOfferResult.Duplicate;
         }
 
-        if (_ended || sequence - _nextExpected >= _maxAhead)
+        if (_ended || sequence > _finalSequence || sequence - _nextExpected >= _maxAhead)
         {
             return ChunkOfferResult.Rejected;
+        }
+
+        if (chunk.IsFinal)
+        {
+            // The end is known before it is released: what waits past it can never be released, and forcing the
+            // window towards a chunk past it would report gaps after the end.
+            _finalSequence = sequence;
+            if (Pending.Count > 0)
+            {
+                foreach (long past in Pending.Keys.Where(k => k > sequence).ToList())
+                {
+                    Pending.Remove(past);
+                }
+            }
         }
 
         // Beyond the window: stop waiting for the oldest missing chunks until this one fits.

@@ -210,6 +210,77 @@ public class ChunkSequencerTests
     }
 
     [Test]
+    public async Task Chunks_after_a_buffered_final_chunk_are_refused_and_no_gap_is_reported_past_the_end()
+    {
+        var gaps = new List<SequenceGap>();
+        var sequencer = new ChunkSequencer<string>(new ChunkSequencerOptions { ReorderWindow = 3, GapDetected = gaps.Add });
+        sequencer.Offer(Chunk(1));
+        Assert.That(sequencer.Offer(Chunk(3, isFinal: true)), Is.EqualTo(ChunkOfferResult.Buffered));
+
+        Assert.Multiple(() =>
+        {
+            // 4 is within the window and 10 beyond it; both lie past the known end.
+            Assert.That(sequencer.Offer(Chunk(4)), Is.EqualTo(ChunkOfferResult.Rejected));
+            Assert.That(sequencer.Offer(Chunk(10)), Is.EqualTo(ChunkOfferResult.Rejected));
+            Assert.That(sequencer.PendingCount, Is.EqualTo(1));
+            Assert.That(gaps, Is.Empty);
+        });
+
+        Assert.That(sequencer.Offer(Chunk(2)), Is.EqualTo(ChunkOfferResult.Released));
+        var released = new List<long>();
+        await foreach (StreamChunk<string> chunk in sequencer.Reader.ReadAllAsync(TestGuard.Token))
+        {
+            released.Add(chunk.Sequence);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(released, Is.EqualTo(new long[] { 1, 2, 3 }));
+            Assert.That(gaps, Is.Empty);
+            Assert.That(sequencer.GapCount, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void A_gap_before_a_buffered_final_chunk_is_reported_but_never_one_past_it()
+    {
+        var time = new FakeTimeProvider();
+        var gaps = new List<SequenceGap>();
+        var sequencer = new ChunkSequencer<string>(new ChunkSequencerOptions { ReorderWindow = 3, GapTimeout = TimeSpan.FromSeconds(1), GapDetected = gaps.Add }, time);
+        sequencer.Offer(Chunk(1));
+        sequencer.Offer(Chunk(3, isFinal: true));
+
+        // Forcing the window past the end would have given up 2 and then invented a gap 4..7 after the end.
+        Assert.That(sequencer.Offer(Chunk(10)), Is.EqualTo(ChunkOfferResult.Rejected));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(gaps, Is.EqualTo(new[] { new SequenceGap(2, 2, TimedOut: true) }));
+            Assert.That(Released(sequencer), Is.EqualTo(new long[] { 1, 3 }));
+            Assert.That(sequencer.Reader.Completion.IsCompleted, Is.True);
+        });
+    }
+
+    [Test]
+    public void An_earlier_final_chunk_ends_the_stream_there_and_drops_what_waits_past_it()
+    {
+        var sequencer = new ChunkSequencer<string>();
+        sequencer.Offer(Chunk(4));
+        sequencer.Offer(Chunk(5, isFinal: true));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sequencer.Offer(Chunk(2, isFinal: true)), Is.EqualTo(ChunkOfferResult.Buffered));
+            Assert.That(sequencer.PendingCount, Is.EqualTo(1), "4 and 5 lie past the new end");
+            Assert.That(sequencer.Offer(Chunk(3)), Is.EqualTo(ChunkOfferResult.Rejected));
+            Assert.That(sequencer.Offer(Chunk(1)), Is.EqualTo(ChunkOfferResult.Released));
+            Assert.That(Released(sequencer), Is.EqualTo(new long[] { 1, 2 }));
+            Assert.That(sequencer.Reader.Completion.IsCompleted, Is.True);
+        });
+    }
+
+    [Test]
     public void Invalid_options_and_chunks_are_refused()
     {
         Assert.Multiple(() =>

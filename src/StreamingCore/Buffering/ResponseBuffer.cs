@@ -17,7 +17,10 @@ namespace StreamingCore;
 /// need what a bounded channel cannot do: merge an item into one still queued, and never drop the items
 /// <see cref="ResponseBufferOptions{T}.CanDrop"/> pins (a response's start and end).
 /// </para>
-/// <para>Every drop is counted in <see cref="DroppedCount"/> and reported to <see cref="ResponseBufferOptions{T}.ItemDropped"/> outside the lock.</para>
+/// <para>
+/// Every drop is counted in <see cref="DroppedCount"/> and reported to <see cref="ResponseBufferOptions{T}.ItemDropped"/>
+/// outside the lock; an exception from that callback is counted in <see cref="CallbackFailureCount"/>, never thrown to the writer.
+/// </para>
 /// </remarks>
 [DebuggerDisplay("Count = {_items.Count}, Capacity = {Capacity}, Strategy = {Strategy}")]
 public sealed class ResponseBuffer<T> : Channel<T>
@@ -51,6 +54,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Items dropped and merged so far.
     private long _droppedCount;
     private long _mergedCount;
+
+    // ItemDropped calls that threw.
+    private long _callbackFailureCount;
 
     /// <summary>Initializes a new buffer.</summary>
     /// <param name="options">The capacity, strategy and callbacks.</param>
@@ -103,6 +109,13 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
     /// <summary>Gets how many incoming items have been merged into queued ones by <see cref="OverflowStrategy.Coalesce"/>.</summary>
     public long MergedCount => Interlocked.Read(ref _mergedCount);
+
+    /// <summary>
+    /// Gets how many times <see cref="ResponseBufferOptions{T}.ItemDropped"/> threw. Such an exception never escapes
+    /// the write that dropped the item (the write happened: <c>TryWrite</c> returns <see langword="true"/> and
+    /// <c>WriteAsync</c> succeeds); it is counted here instead and the buffer keeps working.
+    /// </summary>
+    public long CallbackFailureCount => Interlocked.Read(ref _callbackFailureCount);
 
     private bool TryWriteCore(T item)
     {
@@ -172,10 +185,28 @@ public sealed class ResponseBuffer<T> : Channel<T>
         waiter?.TrySetResult(true);
         if (dropped)
         {
-            _itemDropped?.Invoke(droppedItem);
+            ReportDropped(droppedItem);
         }
 
         return true;
+    }
+
+    private void ReportDropped(T item)
+    {
+        if (_itemDropped is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _itemDropped(item);
+        }
+        catch (Exception)
+        {
+            // The write already happened, so the writer must see success; the count keeps the failure visible.
+            Interlocked.Increment(ref _callbackFailureCount);
+        }
     }
 
     private bool HasRoomLocked()

@@ -20,7 +20,11 @@ public sealed class ResponseBufferOptions<T>
     /// </summary>
     public Func<T, bool>? CanDrop { get; set; }
 
-    /// <summary>Gets or sets a callback for every dropped item. It runs after the buffer's lock is released.</summary>
+    /// <summary>
+    /// Gets or sets a callback for every dropped item. It runs after the buffer's lock is released, on the writing
+    /// thread. An exception it throws does not fail the write (which already happened); the buffer counts it in
+    /// <see cref="ResponseBuffer{T}.CallbackFailureCount"/>.
+    /// </summary>
     public Action<T>? ItemDropped { get; set; }
 
     /// <summary>

@@ -95,6 +95,43 @@ public class ResponseBufferTests
         Assert.That(Drain(buffer), Is.EqualTo(new[] { 1, 2, 3, -5 }));
     }
 
+    [TestCase(OverflowStrategy.DropOldest, new[] { 3, 4 })]
+    [TestCase(OverflowStrategy.DropNewest, new[] { 1, 2 })]
+    public async Task A_throwing_ItemDropped_does_not_escape_the_write_and_is_counted(OverflowStrategy strategy, int[] kept)
+    {
+        ResponseBuffer<int>? buffer = null;
+        var countsSeenByCallback = new List<int>();
+        buffer = new ResponseBuffer<int>(new ResponseBufferOptions<int>
+        {
+            Capacity = 2,
+            OverflowStrategy = strategy,
+            ItemDropped = _ =>
+            {
+                // Another thread takes the buffer's lock: this completes only because the callback runs outside it.
+                countsSeenByCallback.Add(Task.Run(() => buffer!.Reader.Count).WaitAsync(TestGuard.Token).GetAwaiter().GetResult());
+                throw new InvalidOperationException("callback broke");
+            },
+        });
+        WriteAll(buffer, 1, 2);
+
+        Assert.That(buffer.Writer.TryWrite(3), Is.True);
+        await buffer.Writer.WriteAsync(4, TestGuard.Token);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(buffer.DroppedCount, Is.EqualTo(2));
+            Assert.That(buffer.CallbackFailureCount, Is.EqualTo(2));
+            Assert.That(countsSeenByCallback, Is.EqualTo(new[] { 2, 2 }));
+            Assert.That(Drain(buffer), Is.EqualTo(kept));
+        });
+
+        // Still fully working: writes, reads and completion.
+        WriteAll(buffer, 5);
+        buffer.Writer.Complete();
+        Assert.That(Drain(buffer), Is.EqualTo(new[] { 5 }));
+        await buffer.Reader.Completion.Guarded();
+    }
+
     [Test]
     public async Task Reject_refuses_TryWrite_and_throws_BufferFull_from_WriteAsync()
     {

@@ -14,7 +14,12 @@ public enum OverflowStrategy
     /// <summary>Discard the incoming item (if it is droppable).</summary>
     DropNewest,
 
-    /// <summary>Refuse the item: <c>TryWrite</c> returns <see langword="false"/> and <c>WriteAsync</c> throws <see cref="BufferFullException"/>.</summary>
+    /// <summary>
+    /// Refuse the item: <c>TryWrite</c> returns <see langword="false"/> and <c>WriteAsync</c> throws
+    /// <see cref="BufferFullException"/>. As for a bounded channel, <c>WaitToWriteAsync</c> completes
+    /// <see langword="true"/> only when there is room (it waits for a read to free a slot), so the usual
+    /// <c>WaitToWriteAsync</c>/<c>TryWrite</c> loop parks instead of spinning.
+    /// </summary>
     Reject,
 
     /// <summary>The asynchronous writer waits for room (true backpressure); <c>TryWrite</c> returns <see langword="false"/> while full.</summary>

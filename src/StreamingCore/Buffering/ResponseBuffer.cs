@@ -48,6 +48,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // A reader parked in WaitToReadAsync; completed by the next write or by completion.
     private TaskCompletionSource<bool>? _readWaiter;
 
+    // Writers parked in WaitToWriteAsync (every strategy but Wait); completed true by a read that frees a slot, false by completion.
+    private TaskCompletionSource<bool>? _writeWaiter;
+
     // Null while writing is allowed; s_doneWritingSentinel or the completion error afterwards.
     private Exception? _doneWriting;
 
@@ -212,6 +215,10 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool HasRoomLocked()
         => _backpressure is { } bp ? !bp.IsPaused : _items.Count < Capacity;
 
+    // Whether any write would succeed now, for WaitToWriteAsync: the dropping and merging strategies always make room.
+    private bool HasWriteRoomLocked()
+        => Strategy != OverflowStrategy.Reject || _items.Count < Capacity;
+
     private void AddLocked(T item, ref TaskCompletionSource<bool>? waiter)
     {
         _items.AddLast(item);
@@ -256,6 +263,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool TryReadCore([MaybeNullWhen(false)] out T item)
     {
         bool completed = false;
+        TaskCompletionSource<bool>? writeWaiter = null;
         lock (_gate)
         {
             if (_items.Count == 0)
@@ -271,9 +279,15 @@ public sealed class ResponseBuffer<T> : Channel<T>
                 _backpressure?.Release(1);
             }
 
+            if (_writeWaiter is not null && HasWriteRoomLocked())
+            {
+                (writeWaiter, _writeWaiter) = (_writeWaiter, null);
+            }
+
             completed = _doneWriting is not null && _items.Count == 0;
         }
 
+        writeWaiter?.TrySetResult(true);
         if (completed)
         {
             SignalCompletion();
@@ -313,6 +327,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool TryCompleteCore(Exception? error)
     {
         TaskCompletionSource<bool>? waiter;
+        TaskCompletionSource<bool>? writeWaiter;
         bool drained;
         lock (_gate)
         {
@@ -324,8 +339,12 @@ public sealed class ResponseBuffer<T> : Channel<T>
             _doneWriting = error ?? s_doneWritingSentinel;
             waiter = _readWaiter;
             _readWaiter = null;
+            writeWaiter = _writeWaiter;
+            _writeWaiter = null;
             drained = _items.Count == 0;
         }
+
+        writeWaiter?.TrySetResult(false);
 
         if (waiter is not null)
         {
@@ -403,14 +422,30 @@ public sealed class ResponseBuffer<T> : Channel<T>
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
+        if (_backpressure is null)
+        {
+            TaskCompletionSource<bool> waiter;
+            lock (_gate)
+            {
+                if (_doneWriting is not null)
+                {
+                    return new ValueTask<bool>(false);
+                }
+
+                if (HasWriteRoomLocked())
+                {
+                    return new ValueTask<bool>(true);
+                }
+
+                waiter = _writeWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return new ValueTask<bool>(waiter.Task.WaitAsync(cancellationToken));
+        }
+
         if (Volatile.Read(ref _doneWriting) is not null)
         {
             return new ValueTask<bool>(false);
-        }
-
-        if (_backpressure is null)
-        {
-            return new ValueTask<bool>(true);
         }
 
         return WaitForRoomAsync(cancellationToken);

@@ -148,6 +148,103 @@ public class ResponseBufferTests
     }
 
     [Test]
+    public async Task Reject_WaitToWriteAsync_waits_for_a_read_to_free_a_slot()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Reject);
+        ValueTask<bool> roomAtOnce = buffer.Writer.WaitToWriteAsync(TestGuard.Token);
+        Assert.That(roomAtOnce.IsCompletedSuccessfully && roomAtOnce.Result, Is.True, "room: true at once");
+        WriteAll(buffer, 1, 2, 3);
+
+        ValueTask<bool> wait = buffer.Writer.WaitToWriteAsync(TestGuard.Token);
+        Assert.That(wait.IsCompleted, Is.False, "full: no room until a read");
+
+        Assert.That(buffer.Reader.TryRead(out _), Is.True);
+        Assert.That(await wait.Guarded(), Is.True);
+        Assert.That(buffer.Writer.TryWrite(4), Is.True);
+        Assert.That(Drain(buffer), Is.EqualTo(new[] { 2, 3, 4 }));
+    }
+
+    [Test]
+    public async Task Reject_WaitToWriteAsync_completes_false_once_the_writer_completes()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Reject);
+        WriteAll(buffer, 1, 2, 3);
+        ValueTask<bool> parked = buffer.Writer.WaitToWriteAsync(TestGuard.Token);
+        Assert.That(parked.IsCompleted, Is.False);
+
+        buffer.Writer.Complete();
+
+        Assert.That(await parked.Guarded(), Is.False);
+        Assert.That(await buffer.Writer.WaitToWriteAsync(TestGuard.Token).Guarded(), Is.False);
+    }
+
+    [Test]
+    public async Task Reject_WaitToWriteAsync_is_cancelled_through_its_token()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Reject);
+        WriteAll(buffer, 1, 2, 3);
+        using var cts = new CancellationTokenSource();
+        ValueTask<bool> parked = buffer.Writer.WaitToWriteAsync(cts.Token);
+        Assert.That(parked.IsCompleted, Is.False);
+
+        await cts.CancelAsync();
+
+        Assert.That(async () => await parked, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(buffer.Reader.TryRead(out _), Is.True);
+        Assert.That(await buffer.Writer.WaitToWriteAsync(TestGuard.Token).Guarded(), Is.True, "usable after a cancelled wait");
+    }
+
+    [Test]
+    public async Task Reject_the_standard_write_loop_parks_instead_of_spinning_and_ends_after_a_read()
+    {
+        ResponseBuffer<int> buffer = Create(OverflowStrategy.Reject);
+        WriteAll(buffer, 1, 2, 3);
+        int attempts = 0;
+
+        // The loop every ChannelWriter user writes; the cap only keeps a spinning implementation from hanging the test.
+        async Task<bool> WriteLoop()
+        {
+            while (await buffer.Writer.WaitToWriteAsync(TestGuard.Token))
+            {
+                if (buffer.Writer.TryWrite(4))
+                {
+                    return true;
+                }
+
+                if (++attempts > 100)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        Task<bool> loop = WriteLoop();
+        Assert.Multiple(() =>
+        {
+            Assert.That(loop.IsCompleted, Is.False, "the loop parks while the buffer is full");
+            Assert.That(attempts, Is.Zero);
+        });
+
+        Assert.That(buffer.Reader.TryRead(out _), Is.True);
+        Assert.That(await loop.Guarded(), Is.True);
+        Assert.That(Drain(buffer), Is.EqualTo(new[] { 2, 3, 4 }));
+    }
+
+    [TestCase(OverflowStrategy.DropOldest)]
+    [TestCase(OverflowStrategy.DropNewest)]
+    public void Dropping_strategies_have_room_at_once_while_full(OverflowStrategy strategy)
+    {
+        ResponseBuffer<int> buffer = Create(strategy);
+        WriteAll(buffer, 1, 2, 3);
+
+        ValueTask<bool> wait = buffer.Writer.WaitToWriteAsync(TestGuard.Token);
+
+        Assert.That(wait.IsCompletedSuccessfully && wait.Result, Is.True);
+    }
+
+    [Test]
     public async Task Wait_parks_the_writer_until_the_reader_drains_to_the_resume_point()
     {
         var buffer = new ResponseBuffer<int>(new ResponseBufferOptions<int> { Capacity = 4, OverflowStrategy = OverflowStrategy.Wait, ResumeWritingAt = 1 });

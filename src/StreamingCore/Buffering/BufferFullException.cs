@@ -1,6 +1,9 @@
 namespace StreamingCore;
 
-/// <summary>Thrown when a full buffer with <see cref="OverflowStrategy.Reject"/> refuses an item.</summary>
+/// <summary>
+/// Thrown when a full buffer refuses an item: under <see cref="OverflowStrategy.Reject"/>, or at
+/// <see cref="ResponseBuffer{T}.MaxCount"/> when the strategy can neither drop nor merge the item.
+/// </summary>
 public sealed class BufferFullException : InvalidOperationException
 {
     /// <summary>Initializes a new instance with a default message; <see cref="Capacity"/> is 0 (unknown).</summary>
@@ -32,6 +35,16 @@ public sealed class BufferFullException : InvalidOperationException
         Capacity = capacity;
     }
 
-    /// <summary>Gets the capacity of the buffer that refused the item; 0 when unknown (the constructors without a capacity).</summary>
+    // For a buffer refused at its hard bound: Capacity then holds ResponseBuffer<T>.MaxCount.
+    internal BufferFullException(int capacity, string message)
+        : base(message)
+    {
+        Capacity = capacity;
+    }
+
+    /// <summary>
+    /// Gets how many items the buffer that refused the item held: its capacity under <see cref="OverflowStrategy.Reject"/>,
+    /// its <see cref="ResponseBuffer{T}.MaxCount"/> when the hard bound refused it; 0 when unknown (the constructors without a capacity).
+    /// </summary>
     public int Capacity { get; }
 }

@@ -8,10 +8,16 @@ namespace StreamingCore;
 /// </remarks>
 public enum OverflowStrategy
 {
-    /// <summary>Remove the oldest droppable item and add the new one.</summary>
+    /// <summary>
+    /// Remove the oldest droppable item and add the new one. With no droppable item queued, the new one is kept past
+    /// the capacity, up to <see cref="ResponseBuffer{T}.MaxCount"/>, where it is refused as under <see cref="Reject"/>.
+    /// </summary>
     DropOldest,
 
-    /// <summary>Discard the incoming item (if it is droppable).</summary>
+    /// <summary>
+    /// Discard the incoming item if it is droppable; one that is not is kept past the capacity, up to
+    /// <see cref="ResponseBuffer{T}.MaxCount"/>, where it is refused as under <see cref="Reject"/>.
+    /// </summary>
     DropNewest,
 
     /// <summary>
@@ -25,6 +31,10 @@ public enum OverflowStrategy
     /// <summary>The asynchronous writer waits for room (true backpressure); <c>TryWrite</c> returns <see langword="false"/> while full.</summary>
     Wait,
 
-    /// <summary>Merge the incoming item into a queued one with the buffer's merge function (text deltas: concatenate), so nothing is lost.</summary>
+    /// <summary>
+    /// Merge the incoming item into a queued one with the buffer's merge function (text deltas: concatenate), so
+    /// nothing is lost. An item that merges with none is kept past the capacity, up to
+    /// <see cref="ResponseBuffer{T}.MaxCount"/>, where it is refused as under <see cref="Reject"/>.
+    /// </summary>
     Coalesce,
 }

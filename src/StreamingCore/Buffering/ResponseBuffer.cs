@@ -18,11 +18,18 @@ namespace StreamingCore;
 /// <see cref="ResponseBufferOptions{T}.CanDrop"/> pins (a response's start and end).
 /// </para>
 /// <para>
+/// Items pinned or not mergeable are kept past <see cref="Capacity"/>, but never past <see cref="MaxCount"/>: there a
+/// write the strategy would keep is refused as under <see cref="OverflowStrategy.Reject"/>. As for a bounded channel,
+/// <c>WaitToWriteAsync</c> completes <see langword="true"/> only when there is room (under
+/// <see cref="OverflowStrategy.Reject"/> below the capacity, under <see cref="OverflowStrategy.Wait"/> when writers may go on (a full buffer drained to its resume point),
+/// under the other strategies below <see cref="MaxCount"/>) and <see langword="false"/> once the writer completed.
+/// </para>
+/// <para>
 /// Every drop is counted in <see cref="DroppedCount"/> and reported to <see cref="ResponseBufferOptions{T}.ItemDropped"/>
 /// outside the lock; an exception from that callback is counted in <see cref="CallbackFailureCount"/>, never thrown to the writer.
 /// </para>
 /// </remarks>
-[DebuggerDisplay("Count = {_items.Count}, Capacity = {Capacity}, Strategy = {Strategy}")]
+[DebuggerDisplay("Count = {_items.Count}, Capacity = {Capacity}, MaxCount = {MaxCount}, Strategy = {Strategy}")]
 public sealed class ResponseBuffer<T> : Channel<T>
 {
     // Marks _doneWriting for a completion without an error.
@@ -31,7 +38,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Guards every mutable field below.
     private readonly object _gate = new();
 
-    // The queued items, oldest first; may exceed Capacity only by items CanDrop pins or Coalesce cannot merge.
+    // The queued items, oldest first; past Capacity only by items CanDrop pins or Coalesce cannot merge, never past MaxCount.
     private readonly RingBuffer<T> _items = new();
 
     // Completed when no more items will ever be read: writing is done and _items is drained.
@@ -64,7 +71,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     /// <summary>Initializes a new buffer.</summary>
     /// <param name="options">The capacity, strategy and callbacks.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, or the resume point is not below it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, the resume point is not below it, or MaxCount is below it.</exception>
     /// <exception cref="ArgumentException">The strategy is undefined, or <see cref="OverflowStrategy.Coalesce"/> has no merge function.</exception>
     public ResponseBuffer(ResponseBufferOptions<T> options)
     {
@@ -80,7 +87,13 @@ public sealed class ResponseBuffer<T> : Channel<T>
             throw new ArgumentException("OverflowStrategy.Coalesce requires a Merge function.", nameof(options));
         }
 
+        if (options.MaxCount < options.Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxCount, "MaxCount must be at least Capacity.");
+        }
+
         Capacity = options.Capacity;
+        MaxCount = options.MaxCount ?? (int)Math.Min(2L * Capacity, int.MaxValue);
         Strategy = options.OverflowStrategy;
         _merge = options.Merge;
         _canDrop = options.CanDrop;
@@ -103,6 +116,12 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
     /// <summary>Gets the number of items held before the overflow strategy applies.</summary>
     public int Capacity { get; }
+
+    /// <summary>
+    /// Gets the most items the buffer ever holds (<see cref="ResponseBufferOptions{T}.MaxCount"/>, by default twice
+    /// <see cref="Capacity"/>): past it, a write the strategy would keep is refused as under <see cref="OverflowStrategy.Reject"/>.
+    /// </summary>
+    public int MaxCount { get; }
 
     /// <summary>Gets the overflow strategy.</summary>
     public OverflowStrategy Strategy { get; }
@@ -150,9 +169,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
                         {
                             (dropped, droppedItem) = (true, item);
                         }
-                        else
+                        else if (!TryAddPastCapacityLocked(item, ref waiter))
                         {
-                            AddLocked(item, ref waiter);
+                            return false;
                         }
 
                         break;
@@ -162,17 +181,20 @@ public sealed class ResponseBuffer<T> : Channel<T>
                         if (victim >= 0)
                         {
                             (dropped, droppedItem) = (true, _items.RemoveAt(victim));
+                            AddLocked(item, ref waiter);
+                        }
+                        else if (!TryAddPastCapacityLocked(item, ref waiter))
+                        {
+                            return false;
                         }
 
-                        AddLocked(item, ref waiter);
                         break;
 
                     case OverflowStrategy.Coalesce:
-                        if (!TryMergeLocked(item))
+                        // Coalesce never loses an item: what cannot merge is kept past capacity, and refused at MaxCount.
+                        if (!TryMergeLocked(item) && !TryAddPastCapacityLocked(item, ref waiter))
                         {
-                            // Coalesce never loses an item: what cannot merge is kept past capacity. The merge
-                            // function bounds that (for chat: one unmerged delta per stream plus its start and end).
-                            AddLocked(item, ref waiter);
+                            return false;
                         }
 
                         break;
@@ -215,9 +237,10 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool HasRoomLocked()
         => _backpressure is { } bp ? !bp.IsPaused : _items.Count < Capacity;
 
-    // Whether any write would succeed now, for WaitToWriteAsync: the dropping and merging strategies always make room.
+    // Whether any write would succeed now, for WaitToWriteAsync. At MaxCount a write the strategy can drop or merge
+    // would still succeed, but one it would keep would not: like Reject, wait for a read rather than let a writer spin.
     private bool HasWriteRoomLocked()
-        => Strategy != OverflowStrategy.Reject || _items.Count < Capacity;
+        => _items.Count < (Strategy == OverflowStrategy.Reject ? Capacity : MaxCount);
 
     private void AddLocked(T item, ref TaskCompletionSource<bool>? waiter)
     {
@@ -225,6 +248,18 @@ public sealed class ResponseBuffer<T> : Channel<T>
         _backpressure?.Add(1);
         waiter = _readWaiter;
         _readWaiter = null;
+    }
+
+    // A consumer that stopped reading must not make the queue (and every write's scan of it) grow without bound.
+    private bool TryAddPastCapacityLocked(T item, ref TaskCompletionSource<bool>? waiter)
+    {
+        if (_items.Count >= MaxCount)
+        {
+            return false;
+        }
+
+        AddLocked(item, ref waiter);
+        return true;
     }
 
     private bool CanDrop(T item) => _canDrop is null || _canDrop(item);
@@ -409,6 +444,11 @@ public sealed class ResponseBuffer<T> : Channel<T>
             if (Strategy == OverflowStrategy.Reject)
             {
                 throw new BufferFullException(Capacity);
+            }
+
+            if (_backpressure is null)
+            {
+                throw new BufferFullException(MaxCount, $"The buffer holds its most items ({MaxCount}, MaxCount) and its {Strategy} strategy can neither drop nor merge the item.");
             }
 
             await _backpressure!.WaitAsync(cancellationToken).ConfigureAwait(false);

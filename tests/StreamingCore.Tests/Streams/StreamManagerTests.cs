@@ -78,6 +78,57 @@ public class StreamManagerTests
     }
 
     [Test]
+    public void A_late_end_through_an_old_handle_never_ends_the_stream_that_reused_its_id()
+    {
+        using var manager = new StreamManager<int>();
+        ManagedStream<int> first = manager.Create("s");
+        Assert.That(first.Complete(), Is.True);
+        ManagedStream<int> second = manager.Create("s");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Complete(), Is.False);
+            Assert.That(first.Fail(new InvalidOperationException("late")), Is.False);
+            Assert.That(first.Cancel(), Is.False);
+            Assert.That(first.State, Is.EqualTo(StreamState.Completed));
+            Assert.That(second.State, Is.EqualTo(StreamState.Active));
+            Assert.That(second.TryWrite(1), Is.True);
+            Assert.That(manager.TryGet("s", out ManagedStream<int>? found) && found == second, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task A_handle_ends_its_own_stream_once_with_the_outcome_its_reader_sees()
+    {
+        using var manager = new StreamManager<int>();
+        ManagedStream<int> completed = manager.Create("c");
+        ManagedStream<int> failed = manager.Create("f");
+        ManagedStream<int> cancelled = manager.Create("x");
+        completed.TryWrite(1);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(completed.Complete(), Is.True);
+            Assert.That(failed.Fail(new InvalidOperationException("upstream broke")), Is.True);
+            Assert.That(cancelled.Cancel(), Is.True);
+            Assert.That(completed.Cancel(), Is.False, "the first end wins");
+            Assert.That(failed.Complete(), Is.False, "the first end wins");
+            Assert.That(() => completed.Fail(null!), Throws.ArgumentNullException);
+            Assert.That(manager.ActiveCount, Is.Zero);
+        });
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(completed.State, Is.EqualTo(StreamState.Completed));
+            Assert.That(failed.State, Is.EqualTo(StreamState.Failed));
+            Assert.That(cancelled.State, Is.EqualTo(StreamState.Cancelled));
+            Assert.That(await ReadAll(completed.Reader), Is.EqualTo(new[] { 1 }));
+            Assert.That(async () => await ReadAll(failed.Reader), Throws.InstanceOf<InvalidOperationException>().With.Message.EqualTo("upstream broke"));
+            Assert.That(async () => await ReadAll(cancelled.Reader), Throws.InstanceOf<OperationCanceledException>());
+        });
+    }
+
+    [Test]
     public void An_idle_stream_times_out_on_the_time_provider()
     {
         var time = new FakeTimeProvider();

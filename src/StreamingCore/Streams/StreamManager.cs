@@ -33,6 +33,9 @@ public sealed class StreamManager<T> : IDisposable
     // Active streams plus creations in progress; bounded by _maxStreams.
     private int _reserved;
 
+    // 1 once Dispose began; an int for Interlocked.
+    private int _disposed;
+
     /// <summary>Initializes a new manager.</summary>
     /// <param name="options">Limits and per-stream settings; default values when null.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
@@ -66,9 +69,11 @@ public sealed class StreamManager<T> : IDisposable
     /// <returns>The new stream.</returns>
     /// <exception cref="ArgumentException"><paramref name="id"/> is null or empty, or an active stream already has it.</exception>
     /// <exception cref="InvalidOperationException">MaxStreams streams are already active.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed (also when <see cref="Dispose"/> runs during the call).</exception>
     public ManagedStream<T> Create(string id)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_streams.ContainsKey(id))
         {
             throw DuplicateId(id);
@@ -86,6 +91,15 @@ public sealed class StreamManager<T> : IDisposable
             Interlocked.Decrement(ref _reserved);
             stream.End(StreamState.Cancelled, null);
             throw DuplicateId(id);
+        }
+
+        // Dispose may have swept the registry between the check above and TryAdd. Both sides are full fences, so
+        // either Dispose's sweep sees this stream or this read sees the flag: a stream the sweep missed is ended
+        // here, before Create returns, and never handed out.
+        if (Interlocked.CompareExchange(ref _disposed, 0, 0) != 0)
+        {
+            stream.End(StreamState.Cancelled, new ObjectDisposedException(nameof(StreamManager<T>)));
+            throw new ObjectDisposedException(nameof(StreamManager<T>));
         }
 
         return stream;
@@ -141,9 +155,10 @@ public sealed class StreamManager<T> : IDisposable
         }
     }
 
-    /// <summary>Cancels every active stream.</summary>
+    /// <summary>Cancels every active stream; <see cref="Create"/> throws <see cref="ObjectDisposedException"/> from then on.</summary>
     public void Dispose()
     {
+        Interlocked.Exchange(ref _disposed, 1);
         foreach (ManagedStream<T> stream in _streams.Values)
         {
             stream.End(StreamState.Cancelled, new ObjectDisposedException(nameof(StreamManager<T>)));

@@ -167,6 +167,65 @@ public class StreamManagerTests
     }
 
     [Test]
+    public void Create_after_Dispose_throws_ObjectDisposed()
+    {
+        var manager = new StreamManager<int>();
+        ManagedStream<int> before = manager.Create("a");
+        manager.Dispose();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => manager.Create("b"), Throws.InstanceOf<ObjectDisposedException>());
+            Assert.That(manager.ActiveCount, Is.Zero);
+            Assert.That(manager.TryGet("b", out _), Is.False);
+            Assert.That(before.State, Is.EqualTo(StreamState.Cancelled));
+        });
+    }
+
+    [Test]
+    public void A_Create_that_Dispose_overtakes_before_registration_leaves_no_active_stream()
+    {
+        var time = new HookedTimeProvider(new FakeTimeProvider());
+        var manager = new StreamManager<int>(timeProvider: time);
+        bool disposedMidCreate = false;
+
+        // Building the stream arms its idle timer: that is after Create's checks and before it registers the stream.
+        time.OnCreateTimer = () =>
+        {
+            manager.Dispose();
+            disposedMidCreate = true;
+        };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => manager.Create("a"), Throws.InstanceOf<ObjectDisposedException>());
+            Assert.That(disposedMidCreate, Is.True, "Dispose ran in the middle of Create");
+            Assert.That(manager.ActiveCount, Is.Zero);
+            Assert.That(manager.TryGet("a", out _), Is.False);
+        });
+    }
+
+    /// <summary>A fake clock that runs a hook, once, when a timer is created.</summary>
+    private sealed class HookedTimeProvider(FakeTimeProvider inner) : TimeProvider
+    {
+        public Action? OnCreateTimer { get; set; }
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Action? hook = OnCreateTimer;
+            OnCreateTimer = null;
+            hook?.Invoke();
+            return inner.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    [Test]
     public void Invalid_options_are_refused_with_the_setting_named()
     {
         Assert.Multiple(() =>

@@ -17,9 +17,19 @@ namespace StreamingCore;
 /// need what a bounded channel cannot do: merge an item into one still queued, and never drop the items
 /// <see cref="ResponseBufferOptions{T}.CanDrop"/> pins (a response's start and end).
 /// </para>
-/// <para>Every drop is counted in <see cref="DroppedCount"/> and reported to <see cref="ResponseBufferOptions{T}.ItemDropped"/> outside the lock.</para>
+/// <para>
+/// Items pinned or not mergeable are kept past <see cref="Capacity"/>, but never past <see cref="MaxCount"/>: there a
+/// write the strategy would keep is refused as under <see cref="OverflowStrategy.Reject"/>. As for a bounded channel,
+/// <c>WaitToWriteAsync</c> completes <see langword="true"/> only when there is room (under
+/// <see cref="OverflowStrategy.Reject"/> below the capacity, under <see cref="OverflowStrategy.Wait"/> when writers may go on (a full buffer drained to its resume point),
+/// under the other strategies below <see cref="MaxCount"/>) and <see langword="false"/> once the writer completed.
+/// </para>
+/// <para>
+/// Every drop is counted in <see cref="DroppedCount"/> and reported to <see cref="ResponseBufferOptions{T}.ItemDropped"/>
+/// outside the lock; an exception from that callback is counted in <see cref="CallbackFailureCount"/>, never thrown to the writer.
+/// </para>
 /// </remarks>
-[DebuggerDisplay("Count = {_items.Count}, Capacity = {Capacity}, Strategy = {Strategy}")]
+[DebuggerDisplay("Count = {_items.Count}, Capacity = {Capacity}, MaxCount = {MaxCount}, Strategy = {Strategy}")]
 public sealed class ResponseBuffer<T> : Channel<T>
 {
     // Marks _doneWriting for a completion without an error.
@@ -28,7 +38,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Guards every mutable field below.
     private readonly object _gate = new();
 
-    // The queued items, oldest first; may exceed Capacity only by items CanDrop pins or Coalesce cannot merge.
+    // The queued items, oldest first; past Capacity only by items CanDrop pins or Coalesce cannot merge, never past MaxCount.
     private readonly RingBuffer<T> _items = new();
 
     // Completed when no more items will ever be read: writing is done and _items is drained.
@@ -45,6 +55,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // A reader parked in WaitToReadAsync; completed by the next write or by completion.
     private TaskCompletionSource<bool>? _readWaiter;
 
+    // Writers parked in WaitToWriteAsync (every strategy but Wait); completed true by a read that frees a slot, false by completion.
+    private TaskCompletionSource<bool>? _writeWaiter;
+
     // Null while writing is allowed; s_doneWritingSentinel or the completion error afterwards.
     private Exception? _doneWriting;
 
@@ -52,10 +65,13 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private long _droppedCount;
     private long _mergedCount;
 
+    // ItemDropped calls that threw.
+    private long _callbackFailureCount;
+
     /// <summary>Initializes a new buffer.</summary>
     /// <param name="options">The capacity, strategy and callbacks.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, or the resume point is not below it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, the resume point is not below it, or MaxCount is below it.</exception>
     /// <exception cref="ArgumentException">The strategy is undefined, or <see cref="OverflowStrategy.Coalesce"/> has no merge function.</exception>
     public ResponseBuffer(ResponseBufferOptions<T> options)
     {
@@ -71,7 +87,13 @@ public sealed class ResponseBuffer<T> : Channel<T>
             throw new ArgumentException("OverflowStrategy.Coalesce requires a Merge function.", nameof(options));
         }
 
+        if (options.MaxCount < options.Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxCount, "MaxCount must be at least Capacity.");
+        }
+
         Capacity = options.Capacity;
+        MaxCount = options.MaxCount ?? (int)Math.Min(2L * Capacity, int.MaxValue);
         Strategy = options.OverflowStrategy;
         _merge = options.Merge;
         _canDrop = options.CanDrop;
@@ -95,6 +117,12 @@ public sealed class ResponseBuffer<T> : Channel<T>
     /// <summary>Gets the number of items held before the overflow strategy applies.</summary>
     public int Capacity { get; }
 
+    /// <summary>
+    /// Gets the most items the buffer ever holds (<see cref="ResponseBufferOptions{T}.MaxCount"/>, by default twice
+    /// <see cref="Capacity"/>): past it, a write the strategy would keep is refused as under <see cref="OverflowStrategy.Reject"/>.
+    /// </summary>
+    public int MaxCount { get; }
+
     /// <summary>Gets the overflow strategy.</summary>
     public OverflowStrategy Strategy { get; }
 
@@ -103,6 +131,13 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
     /// <summary>Gets how many incoming items have been merged into queued ones by <see cref="OverflowStrategy.Coalesce"/>.</summary>
     public long MergedCount => Interlocked.Read(ref _mergedCount);
+
+    /// <summary>
+    /// Gets how many times <see cref="ResponseBufferOptions{T}.ItemDropped"/> threw. Such an exception never escapes
+    /// the write that dropped the item (the write happened: <c>TryWrite</c> returns <see langword="true"/> and
+    /// <c>WriteAsync</c> succeeds); it is counted here instead and the buffer keeps working.
+    /// </summary>
+    public long CallbackFailureCount => Interlocked.Read(ref _callbackFailureCount);
 
     private bool TryWriteCore(T item)
     {
@@ -134,9 +169,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
                         {
                             (dropped, droppedItem) = (true, item);
                         }
-                        else
+                        else if (!TryAddPastCapacityLocked(item, ref waiter))
                         {
-                            AddLocked(item, ref waiter);
+                            return false;
                         }
 
                         break;
@@ -146,17 +181,20 @@ public sealed class ResponseBuffer<T> : Channel<T>
                         if (victim >= 0)
                         {
                             (dropped, droppedItem) = (true, _items.RemoveAt(victim));
+                            AddLocked(item, ref waiter);
+                        }
+                        else if (!TryAddPastCapacityLocked(item, ref waiter))
+                        {
+                            return false;
                         }
 
-                        AddLocked(item, ref waiter);
                         break;
 
                     case OverflowStrategy.Coalesce:
-                        if (!TryMergeLocked(item))
+                        // Coalesce never loses an item: what cannot merge is kept past capacity, and refused at MaxCount.
+                        if (!TryMergeLocked(item) && !TryAddPastCapacityLocked(item, ref waiter))
                         {
-                            // Coalesce never loses an item: what cannot merge is kept past capacity. The merge
-                            // function bounds that (for chat: one unmerged delta per stream plus its start and end).
-                            AddLocked(item, ref waiter);
+                            return false;
                         }
 
                         break;
@@ -172,14 +210,37 @@ public sealed class ResponseBuffer<T> : Channel<T>
         waiter?.TrySetResult(true);
         if (dropped)
         {
-            _itemDropped?.Invoke(droppedItem);
+            ReportDropped(droppedItem);
         }
 
         return true;
     }
 
+    private void ReportDropped(T item)
+    {
+        if (_itemDropped is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _itemDropped(item);
+        }
+        catch (Exception)
+        {
+            // The write already happened, so the writer must see success; the count keeps the failure visible.
+            Interlocked.Increment(ref _callbackFailureCount);
+        }
+    }
+
     private bool HasRoomLocked()
         => _backpressure is { } bp ? !bp.IsPaused : _items.Count < Capacity;
+
+    // Whether any write would succeed now, for WaitToWriteAsync. At MaxCount a write the strategy can drop or merge
+    // would still succeed, but one it would keep would not: like Reject, wait for a read rather than let a writer spin.
+    private bool HasWriteRoomLocked()
+        => _items.Count < (Strategy == OverflowStrategy.Reject ? Capacity : MaxCount);
 
     private void AddLocked(T item, ref TaskCompletionSource<bool>? waiter)
     {
@@ -187,6 +248,18 @@ public sealed class ResponseBuffer<T> : Channel<T>
         _backpressure?.Add(1);
         waiter = _readWaiter;
         _readWaiter = null;
+    }
+
+    // A consumer that stopped reading must not make the queue (and every write's scan of it) grow without bound.
+    private bool TryAddPastCapacityLocked(T item, ref TaskCompletionSource<bool>? waiter)
+    {
+        if (_items.Count >= MaxCount)
+        {
+            return false;
+        }
+
+        AddLocked(item, ref waiter);
+        return true;
     }
 
     private bool CanDrop(T item) => _canDrop is null || _canDrop(item);
@@ -225,6 +298,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool TryReadCore([MaybeNullWhen(false)] out T item)
     {
         bool completed = false;
+        TaskCompletionSource<bool>? writeWaiter = null;
         lock (_gate)
         {
             if (_items.Count == 0)
@@ -240,9 +314,15 @@ public sealed class ResponseBuffer<T> : Channel<T>
                 _backpressure?.Release(1);
             }
 
+            if (_writeWaiter is not null && HasWriteRoomLocked())
+            {
+                (writeWaiter, _writeWaiter) = (_writeWaiter, null);
+            }
+
             completed = _doneWriting is not null && _items.Count == 0;
         }
 
+        writeWaiter?.TrySetResult(true);
         if (completed)
         {
             SignalCompletion();
@@ -282,6 +362,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool TryCompleteCore(Exception? error)
     {
         TaskCompletionSource<bool>? waiter;
+        TaskCompletionSource<bool>? writeWaiter;
         bool drained;
         lock (_gate)
         {
@@ -293,8 +374,12 @@ public sealed class ResponseBuffer<T> : Channel<T>
             _doneWriting = error ?? s_doneWritingSentinel;
             waiter = _readWaiter;
             _readWaiter = null;
+            writeWaiter = _writeWaiter;
+            _writeWaiter = null;
             drained = _items.Count == 0;
         }
+
+        writeWaiter?.TrySetResult(false);
 
         if (waiter is not null)
         {
@@ -361,6 +446,11 @@ public sealed class ResponseBuffer<T> : Channel<T>
                 throw new BufferFullException(Capacity);
             }
 
+            if (_backpressure is null)
+            {
+                throw new BufferFullException(MaxCount, $"The buffer holds its most items ({MaxCount}, MaxCount) and its {Strategy} strategy can neither drop nor merge the item.");
+            }
+
             await _backpressure!.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -372,14 +462,30 @@ public sealed class ResponseBuffer<T> : Channel<T>
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
+        if (_backpressure is null)
+        {
+            TaskCompletionSource<bool> waiter;
+            lock (_gate)
+            {
+                if (_doneWriting is not null)
+                {
+                    return new ValueTask<bool>(false);
+                }
+
+                if (HasWriteRoomLocked())
+                {
+                    return new ValueTask<bool>(true);
+                }
+
+                waiter = _writeWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return new ValueTask<bool>(waiter.Task.WaitAsync(cancellationToken));
+        }
+
         if (Volatile.Read(ref _doneWriting) is not null)
         {
             return new ValueTask<bool>(false);
-        }
-
-        if (_backpressure is null)
-        {
-            return new ValueTask<bool>(true);
         }
 
         return WaitForRoomAsync(cancellationToken);

@@ -12,6 +12,6 @@ public enum ChunkOfferResult
     /// <summary>The chunk was already released or buffered; it was dropped and counted.</summary>
     Duplicate,
 
-    /// <summary>The chunk is too far ahead of the next expected one (or the stream already ended); it was refused.</summary>
+    /// <summary>The chunk is too far ahead of the next expected one, or lies past a known final chunk (released or still waiting); it was refused.</summary>
     Rejected,
 }

@@ -17,7 +17,11 @@ namespace StreamingCore;
 /// one <see cref="ChunkSequencerOptions.MaxAhead"/> or more ahead is refused. A missing chunk is also given up
 /// when <see cref="ChunkSequencerOptions.GapTimeout"/> passes on the injected <see cref="TimeProvider"/>.
 /// </para>
-/// <para>Thread-safe. The final chunk, once released, completes <see cref="Reader"/>.</para>
+/// <para>
+/// Thread-safe. The final chunk, once released, completes <see cref="Reader"/>. Once a final chunk is known, even
+/// one still waiting for those before it, a chunk past it is <see cref="ChunkOfferResult.Rejected"/> and no gap
+/// past it is ever reported.
+/// </para>
 /// </remarks>
 [DebuggerDisplay("NextExpected = {NextExpected}, Pending = {PendingCount}")]
 public sealed class ChunkSequencer<T> : IDisposable
@@ -50,6 +54,9 @@ public sealed class ChunkSequencer<T> : IDisposable
     // True once the final chunk was released.
     private bool _ended;
 
+    // The sequence of the earliest final chunk seen, released or pending; nothing past it is accepted. MaxValue before.
+    private long _finalSequence = long.MaxValue;
+
     // Counters.
     private long _duplicateCount;
     private long _gapCount;
@@ -57,7 +64,7 @@ public sealed class ChunkSequencer<T> : IDisposable
     // Fires GapTimeout after the head-of-line gap began; created on first need.
     private ITimer? _gapTimer;
 
-    // When the current head-of-line gap began blocking (TimeProvider timestamp).
+    // When the current head-of-line gap began blocking (TimeProvider timestamp); later chunks do not move it.
     private long _blockedSince;
 
     /// <summary>Initializes a new sequencer.</summary>
@@ -183,15 +190,31 @@ public sealed class ChunkSequencer<T> : IDisposable
     private ChunkOfferResult OfferLocked(StreamChunk<T> chunk, ref List<SequenceGap>? gaps)
     {
         long sequence = chunk.Sequence;
+        long nextBefore = _nextExpected;
+        bool blockedBefore = Pending.Count > 0;
         if (sequence < _nextExpected || Pending.ContainsKey(sequence))
         {
             _duplicateCount++;
             return ChunkOfferResult.Duplicate;
         }
 
-        if (_ended || sequence - _nextExpected >= _maxAhead)
+        if (_ended || sequence > _finalSequence || sequence - _nextExpected >= _maxAhead)
         {
             return ChunkOfferResult.Rejected;
+        }
+
+        if (chunk.IsFinal)
+        {
+            // The end is known before it is released: what waits past it can never be released, and forcing the
+            // window towards a chunk past it would report gaps after the end.
+            _finalSequence = sequence;
+            if (Pending.Count > 0)
+            {
+                foreach (long past in Pending.Keys.Where(k => k > sequence).ToList())
+                {
+                    Pending.Remove(past);
+                }
+            }
         }
 
         // Beyond the window: stop waiting for the oldest missing chunks until this one fits.
@@ -207,7 +230,7 @@ public sealed class ChunkSequencer<T> : IDisposable
         if (sequence != _nextExpected)
         {
             Pending.Add(sequence, chunk);
-            ArmGapTimerLocked();
+            ArmGapTimerLocked(newGap: !blockedBefore || _nextExpected != nextBefore);
             return ChunkOfferResult.Buffered;
         }
 
@@ -216,7 +239,7 @@ public sealed class ChunkSequencer<T> : IDisposable
         {
         }
 
-        ArmGapTimerLocked();
+        ArmGapTimerLocked(newGap: true);
         return ChunkOfferResult.Released;
     }
 
@@ -249,10 +272,12 @@ public sealed class ChunkSequencer<T> : IDisposable
         (gaps ??= []).Add(new SequenceGap(_nextExpected, resumeAt - 1, timedOut));
         _gapCount++;
         _nextExpected = resumeAt;
-        _blockedSince = _timeProvider.GetTimestamp();
     }
 
-    private void ArmGapTimerLocked()
+    // newGap: the gap at _nextExpected began blocking just now (the next expected sequence moved, or the first chunk
+    // started to wait). A chunk buffered behind a gap that already blocks must not restart the timeout, or a steady
+    // stream of later chunks would postpone the report forever.
+    private void ArmGapTimerLocked(bool newGap)
     {
         if (_gapTimeout == Timeout.InfiniteTimeSpan)
         {
@@ -262,6 +287,11 @@ public sealed class ChunkSequencer<T> : IDisposable
         if (Pending.Count == 0)
         {
             _gapTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        if (!newGap)
+        {
             return;
         }
 
@@ -292,7 +322,7 @@ public sealed class ChunkSequencer<T> : IDisposable
             {
             }
 
-            ArmGapTimerLocked();
+            ArmGapTimerLocked(newGap: true);
         }
 
         Report(gaps);

@@ -16,8 +16,10 @@ public sealed class ChunkSequencerOptions
     public int MaxAhead { get; set; } = 3000;
 
     /// <summary>
-    /// Gets or sets how long buffered chunks wait for a missing one before it is reported as a gap.
-    /// Default <see cref="Timeout.InfiniteTimeSpan"/>: only the reorder window forces a gap.
+    /// Gets or sets how long buffered chunks wait for a missing one before it is reported as a gap. The time counts
+    /// from when the missing chunk began blocking (it became the next expected one with chunks waiting behind it);
+    /// later chunks arriving meanwhile do not restart it. Default <see cref="Timeout.InfiniteTimeSpan"/>: only the
+    /// reorder window forces a gap.
     /// </summary>
     public TimeSpan GapTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 

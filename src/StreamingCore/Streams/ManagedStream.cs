@@ -62,6 +62,30 @@ public sealed class ManagedStream<T>
         return _buffer.Writer.WriteAsync(item, cancellationToken);
     }
 
+    /// <summary>
+    /// Ends this stream normally; its consumer drains what was written and then completes. Unlike
+    /// <see cref="StreamManager{T}.Complete(string)"/>, it only ever ends this very stream, never a later one that
+    /// reuses its id: the owner's safe way to end it.
+    /// </summary>
+    /// <returns>Whether this call ended the stream (<see langword="false"/> when it had already ended).</returns>
+    public bool Complete() => End(StreamState.Completed, null);
+
+    /// <summary>
+    /// Ends this stream with an error that its consumer sees after draining. It only ever ends this very stream,
+    /// never a later one that reuses its id.
+    /// </summary>
+    /// <param name="error">The error.</param>
+    /// <returns>Whether this call ended the stream (<see langword="false"/> when it had already ended).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="error"/> is null.</exception>
+    public bool Fail(Exception error) => End(StreamState.Failed, Guard.NotNull(error));
+
+    /// <summary>
+    /// Ends this stream by cancellation; its consumer sees an <see cref="OperationCanceledException"/> after draining.
+    /// It only ever ends this very stream, never a later one that reuses its id.
+    /// </summary>
+    /// <returns>Whether this call ended the stream (<see langword="false"/> when it had already ended).</returns>
+    public bool Cancel() => End(StreamState.Cancelled, new OperationCanceledException($"Stream '{Id}' was cancelled."));
+
     internal bool End(StreamState state, Exception? error)
     {
         if (Interlocked.CompareExchange(ref _state, (int)state, (int)StreamState.Active) != (int)StreamState.Active)

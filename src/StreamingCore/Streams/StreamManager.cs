@@ -12,6 +12,9 @@ namespace StreamingCore;
 /// <remarks>
 /// An ended stream leaves the registry at once, so its id can be reused; its consumer still drains
 /// what was written and then sees the end (and the error of a failed, cancelled or timed-out stream).
+/// Because ids are reused, an owner ends its stream through its handle (<see cref="ManagedStream{T}.Complete()"/>,
+/// <see cref="ManagedStream{T}.Fail(Exception)"/>, <see cref="ManagedStream{T}.Cancel()"/>), which never ends a later
+/// stream with the same id; the by-id methods here end whichever stream has the id at the time.
 /// </remarks>
 [DebuggerDisplay("ActiveCount = {ActiveCount}")]
 public sealed class StreamManager<T> : IDisposable
@@ -29,6 +32,9 @@ public sealed class StreamManager<T> : IDisposable
 
     // Active streams plus creations in progress; bounded by _maxStreams.
     private int _reserved;
+
+    // 1 once Dispose began; an int for Interlocked.
+    private int _disposed;
 
     /// <summary>Initializes a new manager.</summary>
     /// <param name="options">Limits and per-stream settings; default values when null.</param>
@@ -63,9 +69,11 @@ public sealed class StreamManager<T> : IDisposable
     /// <returns>The new stream.</returns>
     /// <exception cref="ArgumentException"><paramref name="id"/> is null or empty, or an active stream already has it.</exception>
     /// <exception cref="InvalidOperationException">MaxStreams streams are already active.</exception>
+    /// <exception cref="ObjectDisposedException">The manager is disposed (also when <see cref="Dispose"/> runs during the call).</exception>
     public ManagedStream<T> Create(string id)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_streams.ContainsKey(id))
         {
             throw DuplicateId(id);
@@ -85,6 +93,15 @@ public sealed class StreamManager<T> : IDisposable
             throw DuplicateId(id);
         }
 
+        // Dispose may have swept the registry between the check above and TryAdd. Both sides are full fences, so
+        // either Dispose's sweep sees this stream or this read sees the flag: a stream the sweep missed is ended
+        // here, before Create returns, and never handed out.
+        if (Interlocked.CompareExchange(ref _disposed, 0, 0) != 0)
+        {
+            stream.End(StreamState.Cancelled, new ObjectDisposedException(nameof(StreamManager<T>)));
+            throw new ObjectDisposedException(nameof(StreamManager<T>));
+        }
+
         return stream;
     }
 
@@ -97,24 +114,38 @@ public sealed class StreamManager<T> : IDisposable
     public bool TryGet(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ManagedStream<T>? stream)
         => _streams.TryGetValue(Guard.NotNull(id), out stream);
 
-    /// <summary>Ends a stream normally; its consumer drains what was written and then completes.</summary>
+    /// <summary>Ends the stream that currently has this id normally; its consumer drains what was written and then completes.</summary>
     /// <param name="id">The stream's id.</param>
     /// <returns>Whether an active stream was ended.</returns>
-    public bool Complete(string id) => End(id, StreamState.Completed, null);
+    /// <remarks>
+    /// It ends whichever stream has the id now: a late call from an owner whose stream already ended ends another
+    /// stream that reused the id. An owner ends its own stream with <see cref="ManagedStream{T}.Complete()"/>.
+    /// </remarks>
+    public bool Complete(string id) => TryGet(id, out ManagedStream<T>? stream) && stream.Complete();
 
-    /// <summary>Ends a stream with an error that its consumer sees after draining.</summary>
+    /// <summary>Ends the stream that currently has this id with an error that its consumer sees after draining.</summary>
     /// <param name="id">The stream's id.</param>
     /// <param name="error">The error.</param>
     /// <returns>Whether an active stream was ended.</returns>
-    public bool Fail(string id, Exception error) => End(id, StreamState.Failed, Guard.NotNull(error));
+    /// <exception cref="ArgumentNullException"><paramref name="error"/> is null.</exception>
+    /// <remarks>
+    /// It ends whichever stream has the id now: a late call from an owner whose stream already ended fails another
+    /// stream that reused the id. An owner ends its own stream with <see cref="ManagedStream{T}.Fail(Exception)"/>.
+    /// </remarks>
+    public bool Fail(string id, Exception error)
+    {
+        Guard.NotNull(error);
+        return TryGet(id, out ManagedStream<T>? stream) && stream.Fail(error);
+    }
 
-    /// <summary>Ends a stream by cancellation; its consumer sees an <see cref="OperationCanceledException"/> after draining.</summary>
+    /// <summary>Ends the stream that currently has this id by cancellation; its consumer sees an <see cref="OperationCanceledException"/> after draining.</summary>
     /// <param name="id">The stream's id.</param>
     /// <returns>Whether an active stream was ended.</returns>
-    public bool Cancel(string id) => End(id, StreamState.Cancelled, new OperationCanceledException($"Stream '{id}' was cancelled."));
-
-    private bool End(string id, StreamState state, Exception? error)
-        => TryGet(id, out ManagedStream<T>? stream) && stream.End(state, error);
+    /// <remarks>
+    /// It ends whichever stream has the id now: a late call from an owner whose stream already ended cancels another
+    /// stream that reused the id. An owner ends its own stream with <see cref="ManagedStream{T}.Cancel()"/>.
+    /// </remarks>
+    public bool Cancel(string id) => TryGet(id, out ManagedStream<T>? stream) && stream.Cancel();
 
     internal void Unregister(ManagedStream<T> stream)
     {
@@ -124,9 +155,10 @@ public sealed class StreamManager<T> : IDisposable
         }
     }
 
-    /// <summary>Cancels every active stream.</summary>
+    /// <summary>Cancels every active stream; <see cref="Create"/> throws <see cref="ObjectDisposedException"/> from then on.</summary>
     public void Dispose()
     {
+        Interlocked.Exchange(ref _disposed, 1);
         foreach (ManagedStream<T> stream in _streams.Values)
         {
             stream.End(StreamState.Cancelled, new ObjectDisposedException(nameof(StreamManager<T>)));

@@ -139,6 +139,60 @@ public class ChunkSequencerTests
     }
 
     [Test]
+    public void The_gap_timeout_counts_from_when_the_gap_began_not_from_the_latest_chunk()
+    {
+        var time = new FakeTimeProvider();
+        var gaps = new List<SequenceGap>();
+        var sequencer = new ChunkSequencer<string>(new ChunkSequencerOptions { GapTimeout = TimeSpan.FromSeconds(1), GapDetected = gaps.Add }, time);
+
+        // Chunk 1 never comes; later chunks keep arriving every 600 ms, faster than the timeout.
+        sequencer.Offer(Chunk(2));
+        time.Advance(TimeSpan.FromMilliseconds(600));
+        sequencer.Offer(Chunk(3));
+        time.Advance(TimeSpan.FromMilliseconds(400) - TimeSpan.FromTicks(1));
+        Assert.That(gaps, Is.Empty, "just before 1 s");
+
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(gaps, Is.EqualTo(new[] { new SequenceGap(1, 1, TimedOut: true) }), "at 1 s after chunk 2 began waiting");
+            Assert.That(Released(sequencer), Is.EqualTo(new long[] { 2, 3 }));
+        });
+
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.That(sequencer.Offer(Chunk(4)), Is.EqualTo(ChunkOfferResult.Released));
+        Assert.That(Released(sequencer), Is.EqualTo(new long[] { 4 }));
+    }
+
+    [Test]
+    public void A_later_chunk_does_not_postpone_the_timeout_of_a_gap_further_back()
+    {
+        var time = new FakeTimeProvider();
+        var gaps = new List<SequenceGap>();
+        var sequencer = new ChunkSequencer<string>(new ChunkSequencerOptions { GapTimeout = TimeSpan.FromSeconds(1), GapDetected = gaps.Add }, time);
+        sequencer.Offer(Chunk(1));
+        sequencer.Offer(Chunk(3));
+
+        // 2 is missing from t=0; at 0.5 s chunk 2 arrives, so 4 (missing) is the new head-of-line gap from then on.
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        sequencer.Offer(Chunk(5));
+        sequencer.Offer(Chunk(2));
+        Assert.That(Released(sequencer), Is.EqualTo(new long[] { 1, 2, 3 }));
+
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        sequencer.Offer(Chunk(6));
+        time.Advance(TimeSpan.FromMilliseconds(100) - TimeSpan.FromTicks(1));
+        Assert.That(gaps, Is.Empty, "the gap at 4 began at 0.5 s, not at 0 s");
+
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(gaps, Is.EqualTo(new[] { new SequenceGap(4, 4, TimedOut: true) }), "1 s after 4 became the next expected chunk, despite chunk 6 at 1.4 s");
+            Assert.That(Released(sequencer), Is.EqualTo(new long[] { 5, 6 }));
+        });
+    }
+
+    [Test]
     public async Task The_final_chunk_completes_the_reader_and_later_chunks_are_refused()
     {
         var sequencer = new ChunkSequencer<string>();
@@ -153,6 +207,77 @@ public class ChunkSequencerTests
 
         Assert.That(released, Is.EqualTo(new long[] { 1, 2 }));
         Assert.That(sequencer.Offer(Chunk(3)), Is.EqualTo(ChunkOfferResult.Rejected));
+    }
+
+    [Test]
+    public async Task Chunks_after_a_buffered_final_chunk_are_refused_and_no_gap_is_reported_past_the_end()
+    {
+        var gaps = new List<SequenceGap>();
+        var sequencer = new ChunkSequencer<string>(new ChunkSequencerOptions { ReorderWindow = 3, GapDetected = gaps.Add });
+        sequencer.Offer(Chunk(1));
+        Assert.That(sequencer.Offer(Chunk(3, isFinal: true)), Is.EqualTo(ChunkOfferResult.Buffered));
+
+        Assert.Multiple(() =>
+        {
+            // 4 is within the window and 10 beyond it; both lie past the known end.
+            Assert.That(sequencer.Offer(Chunk(4)), Is.EqualTo(ChunkOfferResult.Rejected));
+            Assert.That(sequencer.Offer(Chunk(10)), Is.EqualTo(ChunkOfferResult.Rejected));
+            Assert.That(sequencer.PendingCount, Is.EqualTo(1));
+            Assert.That(gaps, Is.Empty);
+        });
+
+        Assert.That(sequencer.Offer(Chunk(2)), Is.EqualTo(ChunkOfferResult.Released));
+        var released = new List<long>();
+        await foreach (StreamChunk<string> chunk in sequencer.Reader.ReadAllAsync(TestGuard.Token))
+        {
+            released.Add(chunk.Sequence);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(released, Is.EqualTo(new long[] { 1, 2, 3 }));
+            Assert.That(gaps, Is.Empty);
+            Assert.That(sequencer.GapCount, Is.Zero);
+        });
+    }
+
+    [Test]
+    public void A_gap_before_a_buffered_final_chunk_is_reported_but_never_one_past_it()
+    {
+        var time = new FakeTimeProvider();
+        var gaps = new List<SequenceGap>();
+        var sequencer = new ChunkSequencer<string>(new ChunkSequencerOptions { ReorderWindow = 3, GapTimeout = TimeSpan.FromSeconds(1), GapDetected = gaps.Add }, time);
+        sequencer.Offer(Chunk(1));
+        sequencer.Offer(Chunk(3, isFinal: true));
+
+        // Forcing the window past the end would have given up 2 and then invented a gap 4..7 after the end.
+        Assert.That(sequencer.Offer(Chunk(10)), Is.EqualTo(ChunkOfferResult.Rejected));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(gaps, Is.EqualTo(new[] { new SequenceGap(2, 2, TimedOut: true) }));
+            Assert.That(Released(sequencer), Is.EqualTo(new long[] { 1, 3 }));
+            Assert.That(sequencer.Reader.Completion.IsCompleted, Is.True);
+        });
+    }
+
+    [Test]
+    public void An_earlier_final_chunk_ends_the_stream_there_and_drops_what_waits_past_it()
+    {
+        var sequencer = new ChunkSequencer<string>();
+        sequencer.Offer(Chunk(4));
+        sequencer.Offer(Chunk(5, isFinal: true));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(sequencer.Offer(Chunk(2, isFinal: true)), Is.EqualTo(ChunkOfferResult.Buffered));
+            Assert.That(sequencer.PendingCount, Is.EqualTo(1), "4 and 5 lie past the new end");
+            Assert.That(sequencer.Offer(Chunk(3)), Is.EqualTo(ChunkOfferResult.Rejected));
+            Assert.That(sequencer.Offer(Chunk(1)), Is.EqualTo(ChunkOfferResult.Released));
+            Assert.That(Released(sequencer), Is.EqualTo(new long[] { 1, 2 }));
+            Assert.That(sequencer.Reader.Completion.IsCompleted, Is.True);
+        });
     }
 
     [Test]

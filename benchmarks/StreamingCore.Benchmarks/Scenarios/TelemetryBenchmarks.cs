@@ -27,7 +27,7 @@ public class TelemetryBenchmarks
     {
         _store = new StoreDriver(conversations: 1, subscribersPerConversation: 1);
         var started = ChatStreamingEvent.Started("c").Stamp(new ChatStreamOrigin("c", "e1"), 1, DateTimeOffset.UnixEpoch);
-        _response = new ResponseLog(started, 0, TimeProvider.System);
+        _response = new ResponseLog(new Conversation("c", TimeProvider.System), started, 0, TimeProvider.System);
         _delta = ChatStreamingEvent.Delta("c", "tok").Stamp(new ChatStreamOrigin("c", "e1"), 2, DateTimeOffset.UnixEpoch);
         _response.Append(_delta, 0, null);
         _response.Append(_delta, 0, null);

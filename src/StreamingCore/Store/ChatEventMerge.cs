@@ -7,11 +7,17 @@ internal static class ChatEventMerge
     /// Consecutive deltas of one conversation merge (the text concatenated, the later sequence kept, so a resume
     /// after the merged delta stays exact). Events of other conversations are passed over (the Events queue
     /// mixes conversations); a Started, Finished or Failed of the same conversation blocks, because merging
-    /// past it would reorder.
+    /// past it would reorder. Only a delta can merge, so anything else stops the scan at once: a Started must not walk
+    /// a mixed queue full of other conversations' events.
     /// </summary>
     public static MergeResult Merge(ChatStreamingEvent queued, ChatStreamingEvent incoming, out ChatStreamingEvent merged)
     {
         merged = default;
+        if (incoming.Kind != ChatStreamingEventKind.Delta)
+        {
+            return MergeResult.Blocked;
+        }
+
         if (!string.Equals(queued.ConversationId, incoming.ConversationId, StringComparison.Ordinal))
         {
             return MergeResult.Unrelated;

@@ -11,6 +11,11 @@ internal static class ChatStreamingConstants
     public const int DefaultMaxResponseLength = 1024 * 1024;
     public const int DefaultMaxSubscribersPerConversation = 100;
     public const int DefaultSubscriberCapacity = 256;
+    public const int DefaultMaxEventsPerResponse = 262_144;
+    public const int DefaultMaxRetainedResponsesPerConversation = 16;
+    public const long DefaultMaxRetainedBytes = 256L * 1024 * 1024;
+    public const int DefaultMaxWaitingSubscribers = 10_000;
+    public static readonly TimeSpan DefaultWaitingSubscriberTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Coalesce stops merging into a queued delta at this many characters and queues a new one instead,
@@ -21,6 +26,9 @@ internal static class ChatStreamingConstants
 
     /// <summary>The error of the Failed event that ends an idle response.</summary>
     public const string IdleTimeoutError = "idle timeout";
+
+    /// <summary>The error of the Failed event that ends a response still active when the store is disposed.</summary>
+    public const string DisposedError = "store disposed";
 
     /// <summary>The default window of the delta-coalescing operators for UI updates.</summary>
     public static readonly TimeSpan DefaultCoalesceWindow = TimeSpan.FromMilliseconds(50);

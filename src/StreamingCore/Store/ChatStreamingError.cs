@@ -23,4 +23,10 @@ public enum ChatStreamingError
 
     /// <summary>A subscriber with <see cref="OverflowStrategy.Reject"/> fell a full queue behind; it can resume after the last event it received.</summary>
     SubscriberOverflow,
+
+    /// <summary>
+    /// A subscription waited longer than <see cref="ChatStreamingOptions.WaitingSubscriberTimeout"/> for a response to start;
+    /// nothing was missed, subscribe again to keep waiting.
+    /// </summary>
+    WaitTimedOut,
 }

@@ -22,6 +22,40 @@ public sealed class ChatStreamingOptions
     /// <summary>Gets or sets the most characters of text one response may have. Default 1,048,576.</summary>
     public int MaxResponseLength { get; set; } = ChatStreamingConstants.DefaultMaxResponseLength;
 
+    /// <summary>
+    /// Gets or sets the most events one response may have, its Started and terminal event included (a response of empty
+    /// deltas costs memory too). A delta beyond it is refused with <see cref="ChatStreamingError.ResponseTooLong"/>; the
+    /// terminal event always fits. Default 262,144 (a 1 MiB response of 4-character tokens).
+    /// </summary>
+    public int MaxEventsPerResponse { get; set; } = ChatStreamingConstants.DefaultMaxEventsPerResponse;
+
+    /// <summary>
+    /// Gets or sets how many ended responses one conversation retains for replay; when one more ends, the oldest is
+    /// released (a later resume into it gets <see cref="ChatStreamingError.SequenceNotRetained"/>). Default 16.
+    /// </summary>
+    public int MaxRetainedResponsesPerConversation { get; set; } = ChatStreamingConstants.DefaultMaxRetainedResponsesPerConversation;
+
+    /// <summary>
+    /// Gets or sets about how many bytes the ended responses of all conversations may hold for replay (text at two bytes a
+    /// character, plus per-event bookkeeping); beyond it the store releases the responses that ended first, across all
+    /// conversations. Default 256 MiB.
+    /// </summary>
+    public long MaxRetainedBytes { get; set; } = ChatStreamingConstants.DefaultMaxRetainedBytes;
+
+    /// <summary>
+    /// Gets or sets how many subscriptions, across the store, may wait for a response that has not started (a client that
+    /// connects before its producer, or is up to date and waits for the next answer). One more is refused with
+    /// <see cref="ChatStreamingError.TooManySubscribers"/>, and creates nothing. Default 10,000.
+    /// </summary>
+    public int MaxWaitingSubscribers { get; set; } = ChatStreamingConstants.DefaultMaxWaitingSubscribers;
+
+    /// <summary>
+    /// Gets or sets how long a subscription may wait for a response to start before it ends with
+    /// <see cref="ChatStreamingError.WaitTimedOut"/> (subscribe again to keep waiting); it releases waiters that their
+    /// consumer abandoned. Default 10 minutes; <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan WaitingSubscriberTimeout { get; set; } = ChatStreamingConstants.DefaultWaitingSubscriberTimeout;
+
     /// <summary>Gets or sets the most live subscriptions one conversation may have. Default 100.</summary>
     public int MaxSubscribersPerConversation { get; set; } = ChatStreamingConstants.DefaultMaxSubscribersPerConversation;
 

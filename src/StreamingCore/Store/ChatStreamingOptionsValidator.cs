@@ -22,6 +22,24 @@ internal sealed class ChatStreamingOptionsValidator : IValidateOptions<ChatStrea
         AddIfNotPositive(failures, options.MaxResponseLength, nameof(options.MaxResponseLength));
         AddIfNotPositive(failures, options.MaxSubscribersPerConversation, nameof(options.MaxSubscribersPerConversation));
         AddIfNotPositive(failures, options.SubscriberCapacity, nameof(options.SubscriberCapacity));
+        AddIfNotPositive(failures, options.MaxRetainedResponsesPerConversation, nameof(options.MaxRetainedResponsesPerConversation));
+        AddIfNotPositive(failures, options.MaxWaitingSubscribers, nameof(options.MaxWaitingSubscribers));
+
+        // Started, at least one delta and the terminal event.
+        if (options.MaxEventsPerResponse < 3)
+        {
+            failures.Add($"MaxEventsPerResponse must be at least 3 (Started, a delta and the terminal event); it is {options.MaxEventsPerResponse}.");
+        }
+
+        if (options.MaxRetainedBytes <= 0)
+        {
+            failures.Add($"MaxRetainedBytes must be greater than zero; it is {options.MaxRetainedBytes}.");
+        }
+
+        if (!Guard.IsValidTimeout(options.WaitingSubscriberTimeout))
+        {
+            failures.Add($"WaitingSubscriberTimeout must be positive (at most 49 days) or Timeout.InfiniteTimeSpan; it is {options.WaitingSubscriberTimeout}.");
+        }
 
         if (!Enum.IsDefined(options.SubscriberOverflow))
         {

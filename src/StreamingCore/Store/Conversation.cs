@@ -37,7 +37,7 @@ internal sealed class Conversation(string id, TimeProvider timeProvider)
     /// <summary>The conversation's current response: the active one, else the most recent retained one.</summary>
     public ResponseLog? Current => Active ?? (Ended.Count > 0 ? Ended[^1] : null);
 
-    /// <summary>The retained response holding <paramref name="sequence"/>, if any.</summary>
+    /// <summary>The retained response holding <paramref name="sequence"/>, if any (a binary search: Ended is in sequence order).</summary>
     public ResponseLog? FindResponse(long sequence)
     {
         if (Active is { } active && sequence >= active.FirstSequence)
@@ -45,9 +45,21 @@ internal sealed class Conversation(string id, TimeProvider timeProvider)
             return sequence <= active.LastSequence ? active : null;
         }
 
-        foreach (ResponseLog response in Ended)
+        int low = 0;
+        int high = Ended.Count - 1;
+        while (low <= high)
         {
-            if (sequence >= response.FirstSequence && sequence <= response.LastSequence)
+            int middle = low + ((high - low) / 2);
+            ResponseLog response = Ended[middle];
+            if (sequence < response.FirstSequence)
+            {
+                high = middle - 1;
+            }
+            else if (sequence > response.LastSequence)
+            {
+                low = middle + 1;
+            }
+            else
             {
                 return response;
             }

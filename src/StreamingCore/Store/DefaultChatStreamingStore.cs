@@ -44,6 +44,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private readonly int _maxActiveResponses;
     private readonly int _maxResponseLength;
     private readonly int _maxSubscribers;
+    private readonly int _maxEventsPerResponse;
+    private readonly int _maxRetainedPerConversation;
+    private readonly long _maxRetainedBytes;
+    private readonly int _maxWaitingSubscribers;
+    private readonly TimeSpan _waitingTimeout;
     private readonly OverflowStrategy _subscriberOverflow;
 
     // Shared settings of every subscriber and observer queue (a ResponseBuffer copies them).
@@ -63,6 +68,22 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
     // Live subscriptions plus Events observers.
     private int _subscribers;
+
+    // Subscriptions waiting for a response to start; bounded by _maxWaitingSubscribers.
+    private int _waitingSubscribers;
+
+    // Guards _retainedOrder; a leaf lock, taken inside a conversation's lock and never the other way round.
+    private readonly object _retainedGate = new();
+
+    // Ended, retained responses of every conversation in the order they ended: the store-wide eviction order.
+    private readonly LinkedList<ResponseLog> _retainedOrder = new();
+
+    // The sum of AccountedBytes over _retainedOrder.
+    private long _retainedBytes;
+
+    // Events dropped from queues during the current publish on this thread; reported once its conversation's lock is released.
+    [ThreadStatic]
+    private static List<ChatStreamingEvent>? t_droppedEvents;
 
     private volatile bool _disposed;
 
@@ -89,6 +110,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         _maxActiveResponses = options.MaxActiveResponses;
         _maxResponseLength = options.MaxResponseLength;
         _maxSubscribers = options.MaxSubscribersPerConversation;
+        _maxEventsPerResponse = options.MaxEventsPerResponse;
+        _maxRetainedPerConversation = options.MaxRetainedResponsesPerConversation;
+        _maxRetainedBytes = options.MaxRetainedBytes;
+        _maxWaitingSubscribers = options.MaxWaitingSubscribers;
+        _waitingTimeout = options.WaitingSubscriberTimeout;
         _queueOptions = new ResponseBufferOptions<ChatStreamingEvent>
         {
             Capacity = options.SubscriberCapacity,
@@ -97,6 +123,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             CanDrop = ChatEventMerge.CanDrop,
             ItemDropped = OnEventDropped,
         };
+        _telemetry.Attach(this);
 
         Events = Observable.Create<ChatStreamingEvent>(observer =>
         {
@@ -108,7 +135,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             }
 
             Interlocked.Increment(ref _subscribers);
-            _telemetry.SubscriberAdded();
             registration.Start();
 
             // Dispose may have swept the observers between the check above and the registration.
@@ -137,6 +163,30 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     /// <summary>Gets how many events subscriber queues have dropped (under <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/>).</summary>
     public long DroppedEventCount => Interlocked.Read(ref _droppedEvents);
 
+    /// <summary>
+    /// Gets how many times telemetry (a metrics or trace listener, the logger) threw inside the store. Such a failure never
+    /// breaks a publish or a subscription; the first one is logged.
+    /// </summary>
+    public long TelemetryFailureCount => _telemetry.FailureCount;
+
+    /// <summary>Gets about how many bytes the retained (ended) responses hold; bounded by <see cref="ChatStreamingOptions.MaxRetainedBytes"/>.</summary>
+    public long RetainedBytes => Interlocked.Read(ref _retainedBytes);
+
+    /// <summary>Gets how many subscriptions wait for a response to start; bounded by <see cref="ChatStreamingOptions.MaxWaitingSubscribers"/>.</summary>
+    public int WaitingSubscriberCount => Volatile.Read(ref _waitingSubscribers);
+
+    /// <summary>The events queued for Events observers, all together (tests check it stays bounded).</summary>
+    internal int QueuedEventsForObservers()
+    {
+        int total = 0;
+        foreach (EventsObserver observer in Volatile.Read(ref _observers))
+        {
+            total += observer.Buffer.Reader.Count;
+        }
+
+        return total;
+    }
+
     /// <inheritdoc />
     public ChatStreamingEvent Publish(ChatStreamingEvent streamingEvent)
     {
@@ -152,6 +202,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         string conversationId = streamingEvent.ConversationId;
+        ChatStreamingEvent stamped = default;
+        ChatStreamingException? refusal = null;
         while (true)
         {
             Conversation? conversation;
@@ -177,11 +229,13 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
                 try
                 {
-                    return PublishLocked(conversation, streamingEvent, outcome: null);
+                    stamped = PublishLocked(conversation, streamingEvent, outcome: null);
+                    break;
                 }
                 catch (ChatStreamingException ex)
                 {
-                    throw Refused(streamingEvent, ex);
+                    refusal = ex;
+                    break;
                 }
                 finally
                 {
@@ -190,6 +244,20 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 }
             }
         }
+
+        // Everything that may run other people's code (telemetry for drops and refusals) runs outside the lock.
+        ReportDrops();
+        if (refusal is not null)
+        {
+            throw Refused(streamingEvent, refusal);
+        }
+
+        if (stamped.IsTerminal)
+        {
+            TrimRetained();
+        }
+
+        return stamped;
     }
 
     private ChatStreamingException Refused(in ChatStreamingEvent streamingEvent, ChatStreamingException ex)
@@ -229,6 +297,14 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                     throw NotStarted(id, streamingEvent.Kind, conversation.Sequencer.LastStamped);
                 }
 
+                if (active.EventCount >= _maxEventsPerResponse - 1)
+                {
+                    throw new ChatStreamingException(
+                        ChatStreamingError.ResponseTooLong,
+                        id,
+                        $"The response in conversation '{id}' already has {active.EventCount} events; with its terminal event it may have at most {_maxEventsPerResponse} (MaxEventsPerResponse). Publish Finished or Failed.");
+                }
+
                 if (streamingEvent.Text!.Length > _maxResponseLength - active.CharacterCount)
                 {
                     throw new ChatStreamingException(
@@ -248,39 +324,52 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 break;
         }
 
+        // From here nothing throws for a rule: the event is stamped, retained and delivered, or (out of memory) nothing is
+        // reported as published. Telemetry comes last and cannot throw (ChatStreamingTelemetry catches its listeners).
         StreamChunk<ChatStreamingEvent> chunk = conversation.Sequencer.Stamp(streamingEvent, streamingEvent.IsTerminal);
         ChatStreamingEvent stamped = streamingEvent.Stamp(conversation.Origin, chunk.Sequence, chunk.Timestamp);
         long now = _timeProvider.GetTimestamp();
 
         if (active is null)
         {
-            StartResponseLocked(conversation, stamped, now);
+            active = StartResponseLocked(conversation, stamped, now);
+            FanOutLocked(conversation, stamped);
+            _telemetry.ResponseStarted(active, conversation.Id);
+            return stamped;
+        }
+
+        active.Idle?.Touch(now);
+        active.Append(stamped, now, outcome);
+        if (stamped.IsTerminal)
+        {
+            EndLocked(conversation, active);
+            FanOutLocked(conversation, stamped);
+            _telemetry.ResponseEnded(active, conversation.Id, stamped);
+            RetainLocked(conversation, active);
         }
         else
         {
-            active.Idle?.Touch(now);
-            active.Append(stamped, now, outcome);
-            if (stamped.IsTerminal)
-            {
-                EndLocked(conversation, active, stamped);
-            }
-            else
-            {
-                _telemetry.DeltaPublished(active, stamped);
-            }
+            FanOutLocked(conversation, stamped);
+            _telemetry.DeltaPublished(active, stamped);
         }
 
-        FanOutLocked(conversation, stamped);
         return stamped;
     }
 
     // Separate from PublishLocked so that the idle callback's closure is allocated per response, not per event.
-    private void StartResponseLocked(Conversation conversation, in ChatStreamingEvent started, long now)
+    private ResponseLog StartResponseLocked(Conversation conversation, in ChatStreamingEvent started, long now)
     {
-        var response = new ResponseLog(started, now, _timeProvider);
+        var response = new ResponseLog(conversation, started, now, _timeProvider);
         response.Idle = new IdleMonitor(_timeProvider, _idleTimeout, () => OnIdle(conversation, response));
         conversation.Active = response;
-        _telemetry.ResponseStarted(response, conversation.Id);
+
+        // Whoever waited for this response now receives it: no longer a waiter.
+        foreach (Subscription subscription in conversation.Subscribers)
+        {
+            StopWaitingLocked(subscription);
+        }
+
+        return response;
     }
 
     private static ChatStreamingException NotStarted(string conversationId, ChatStreamingEventKind kind, long lastSequence)
@@ -291,21 +380,94 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 ? $"Cannot publish {kind} to conversation '{conversationId}': it has no active response. Publish Started first."
                 : $"Cannot publish {kind} to conversation '{conversationId}': it has no active response (its last event, sequence {lastSequence}, ended one). Publish Started first.");
 
-    private void EndLocked(Conversation conversation, ResponseLog response, in ChatStreamingEvent terminal)
+    private void EndLocked(Conversation conversation, ResponseLog response)
     {
         conversation.Active = null;
         Interlocked.Decrement(ref _activeResponses);
-        _telemetry.ResponseEnded(response, conversation.Id, terminal);
-        conversation.Ended.Add(response);
-        if (_retentionPeriod == TimeSpan.Zero)
+    }
+
+    /// <summary>Keeps an ended response for replay, within the retention period and the size limits.</summary>
+    private void RetainLocked(Conversation conversation, ResponseLog response)
+    {
+        if (_retentionPeriod == TimeSpan.Zero || _disposed)
         {
-            conversation.Ended.Remove(response);
             response.Release();
             return;
         }
 
+        conversation.Ended.Add(response);
+        response.AccountedBytes = response.RetainedBytes;
+        lock (_retainedGate)
+        {
+            response.RetainedNode = _retainedOrder.AddLast(response);
+        }
+
+        Interlocked.Add(ref _retainedBytes, response.AccountedBytes);
         response.RetentionTimer = _timeProvider.CreateTimer(
-            _ => OnRetentionEnded(conversation, response), null, _retentionPeriod, Timeout.InfiniteTimeSpan);
+            static state => ((DefaultChatStreamingStore.RetentionState)state!).Fire(), new RetentionState(this, response), _retentionPeriod, Timeout.InfiniteTimeSpan);
+
+        if (conversation.Ended.Count > _maxRetainedPerConversation)
+        {
+            ReleaseRetainedLocked(conversation.Ended[0], "MaxRetainedResponsesPerConversation");
+        }
+    }
+
+    /// <summary>Releases an ended response that is still retained: out of the conversation, the store-wide order and the byte total.</summary>
+    private void ReleaseRetainedLocked(ResponseLog response, string reason)
+    {
+        Conversation conversation = response.Conversation;
+        if (!conversation.Ended.Remove(response))
+        {
+            return;
+        }
+
+        response.RetentionTimer?.Dispose();
+        response.RetentionTimer = null;
+        lock (_retainedGate)
+        {
+            if (response.RetainedNode is { } node)
+            {
+                _retainedOrder.Remove(node);
+                response.RetainedNode = null;
+            }
+        }
+
+        Interlocked.Add(ref _retainedBytes, -response.AccountedBytes);
+        long first = response.FirstSequence;
+        response.Release();
+        _telemetry.ResponseReleased(conversation.Id, first, reason);
+    }
+
+    /// <summary>Releases the responses that ended first, across conversations, while the retained bytes exceed the limit.</summary>
+    private void TrimRetained()
+    {
+        while (Interlocked.Read(ref _retainedBytes) > _maxRetainedBytes)
+        {
+            ResponseLog? oldest;
+            lock (_retainedGate)
+            {
+                oldest = _retainedOrder.First?.Value;
+            }
+
+            if (oldest is null)
+            {
+                return;
+            }
+
+            // The conversation's lock is taken without holding _retainedGate (its order is conversation, then retained).
+            Conversation conversation = oldest.Conversation;
+            lock (conversation.Gate)
+            {
+                ReleaseRetainedLocked(oldest, "MaxRetainedBytes");
+                RemoveIfUnusedLocked(conversation);
+            }
+        }
+    }
+
+    /// <summary>The state of a retention timer (a class, so the timer's callback needs no closure).</summary>
+    private sealed class RetentionState(DefaultChatStreamingStore store, ResponseLog response)
+    {
+        public void Fire() => store.OnRetentionEnded(response);
     }
 
     private void FanOutLocked(Conversation conversation, in ChatStreamingEvent stamped)
@@ -510,11 +672,40 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 $"Conversation '{conversation.Id}' already has {_maxSubscribers} live subscribers (MaxSubscribersPerConversation).");
         }
 
-        var subscription = new Subscription(conversation, _queueOptions);
+        // With no active response the subscription waits for the next one: those are what anyone can open in bulk.
+        bool waiting = conversation.Active is null;
+        if (waiting && Interlocked.Increment(ref _waitingSubscribers) > _maxWaitingSubscribers)
+        {
+            Interlocked.Decrement(ref _waitingSubscribers);
+            throw new ChatStreamingException(
+                ChatStreamingError.TooManySubscribers,
+                conversation.Id,
+                $"Cannot wait for a response in conversation '{conversation.Id}': {_maxWaitingSubscribers} subscriptions already wait for responses that have not started (MaxWaitingSubscribers).");
+        }
+
+        var subscription = new Subscription(conversation, _queueOptions) { IsWaiting = waiting };
+        if (waiting && _waitingTimeout != Timeout.InfiniteTimeSpan)
+        {
+            subscription.WaitTimer = _timeProvider.CreateTimer(
+                static state => ((WaitState)state!).Fire(), new WaitState(this, subscription), _waitingTimeout, Timeout.InfiniteTimeSpan);
+        }
+
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
         Interlocked.Increment(ref _subscribers);
-        _telemetry.SubscriberAdded();
         return subscription;
+    }
+
+    private void StopWaitingLocked(Subscription subscription)
+    {
+        if (!subscription.IsWaiting)
+        {
+            return;
+        }
+
+        subscription.IsWaiting = false;
+        subscription.WaitTimer?.Dispose();
+        subscription.WaitTimer = null;
+        Interlocked.Decrement(ref _waitingSubscribers);
     }
 
     private void RemoveSubscriberLocked(Conversation conversation, Subscription subscription)
@@ -523,8 +714,36 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         {
             conversation.Subscribers = Array.FindAll(conversation.Subscribers, s => s != subscription);
             Interlocked.Decrement(ref _subscribers);
-            _telemetry.SubscriberRemoved();
+            StopWaitingLocked(subscription);
         }
+    }
+
+    /// <summary>Ends a subscription that waited too long for a response: it was probably abandoned, and it holds memory.</summary>
+    private void OnWaitExpired(Subscription subscription)
+    {
+        Conversation conversation = subscription.Conversation;
+        lock (conversation.Gate)
+        {
+            if (!subscription.IsWaiting)
+            {
+                return;
+            }
+
+            RemoveSubscriberLocked(conversation, subscription);
+            RemoveIfUnusedLocked(conversation);
+        }
+
+        subscription.Buffer.Writer.TryComplete(new ChatStreamingException(
+            ChatStreamingError.WaitTimedOut,
+            conversation.Id,
+            $"No response started in conversation '{conversation.Id}' within {_waitingTimeout} (WaitingSubscriberTimeout); nothing was missed. Subscribe again to keep waiting."));
+        _telemetry.SubscriberCutOff(conversation.Id, "WaitingSubscriberTimeout");
+    }
+
+    /// <summary>The state of a waiting subscription's timer (a class, so the timer's callback needs no closure).</summary>
+    private sealed class WaitState(DefaultChatStreamingStore store, Subscription subscription)
+    {
+        public void Fire() => store.OnWaitExpired(subscription);
     }
 
     private static ChatStreamingException NotRetained(string conversationId, string? epoch, long afterSequence, string why)
@@ -612,7 +831,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     {
         lock (conversation.Gate)
         {
-            if (conversation.Removed || conversation.Active != response)
+            // A delta may have been accepted between the timer's check and this lock: check again under it.
+            if (conversation.Removed || conversation.Active != response || response.Idle?.ConfirmIdle() != true)
             {
                 return;
             }
@@ -620,27 +840,42 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             _telemetry.ResponseIdle(conversation.Id, _idleTimeout);
             PublishLocked(conversation, ChatStreamingEvent.Failed(conversation.Id, ChatStreamingConstants.IdleTimeoutError), ChatResponseOutcome.IdleTimeout);
         }
+
+        ReportDrops();
+        TrimRetained();
     }
 
-    private void OnRetentionEnded(Conversation conversation, ResponseLog response)
+    private void OnRetentionEnded(ResponseLog response)
     {
+        Conversation conversation = response.Conversation;
         lock (conversation.Gate)
         {
-            response.RetentionTimer?.Dispose();
-            if (conversation.Ended.Remove(response))
-            {
-                response.Release();
-                _telemetry.ResponseReleased(conversation.Id, response.FirstSequence);
-            }
-
+            ReleaseRetainedLocked(response, "RetentionPeriod");
             RemoveIfUnusedLocked(conversation);
         }
     }
 
+    // Runs inside a queue's write, under the conversation's lock: only count and remember; ReportDrops tells telemetry later.
     private void OnEventDropped(ChatStreamingEvent streamingEvent)
     {
         Interlocked.Increment(ref _droppedEvents);
-        _telemetry.EventDropped(streamingEvent, _subscriberOverflow);
+        (t_droppedEvents ??= []).Add(streamingEvent);
+    }
+
+    private void ReportDrops()
+    {
+        List<ChatStreamingEvent>? dropped = t_droppedEvents;
+        if (dropped is null || dropped.Count == 0)
+        {
+            return;
+        }
+
+        foreach (ChatStreamingEvent streamingEvent in dropped)
+        {
+            _telemetry.EventDropped(streamingEvent, _subscriberOverflow);
+        }
+
+        dropped.Clear();
     }
 
     internal void OnObserverFailed(EventsObserver observer, Exception exception)
@@ -662,12 +897,13 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         Interlocked.Decrement(ref _subscribers);
-        _telemetry.SubscriberRemoved();
     }
 
     /// <summary>
-    /// Ends the store: live subscriptions end with <see cref="ObjectDisposedException"/> after what they have queued,
-    /// <see cref="Events"/> observers complete, timers stop, and later calls throw <see cref="ObjectDisposedException"/>.
+    /// Ends the store. Each active response ends with a Failed event ("store disposed") that its subscribers and the
+    /// <see cref="Events"/> observers receive (its trace activity stops with an error); then subscriptions still open and
+    /// <see cref="Events"/> observers end with <see cref="ObjectDisposedException"/> after what they have queued, retained
+    /// responses are released, timers stop, levels read zero, and later calls throw <see cref="ObjectDisposedException"/>.
     /// </summary>
     public void Dispose()
     {
@@ -677,28 +913,22 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         _disposed = true;
-        foreach (Conversation conversation in _conversations.Values)
+        try
         {
-            lock (conversation.Gate)
+            foreach (Conversation conversation in _conversations.Values)
             {
-                conversation.Removed = true;
-                foreach (ResponseLog response in conversation.Ended)
+                lock (conversation.Gate)
                 {
-                    response.RetentionTimer?.Dispose();
+                    DisposeLocked(conversation);
                 }
-
-                conversation.Active?.Idle?.Dispose();
-                foreach (Subscription subscription in conversation.Subscribers)
-                {
-                    subscription.Buffer.Writer.TryComplete(new ObjectDisposedException(nameof(DefaultChatStreamingStore)));
-                    RemoveSubscriberLocked(conversation, subscription);
-                }
-                conversation.Sequencer.Dispose();
             }
+        }
+        finally
+        {
+            ReportDrops();
         }
 
         _conversations.Clear();
-        Interlocked.Exchange(ref _activeResponses, 0);
 
         EventsObserver[] observers;
         lock (_observersGate)
@@ -709,7 +939,31 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         foreach (EventsObserver observer in observers)
         {
             RemoveObserver(observer);
-            observer.Buffer.Writer.TryComplete();
+            observer.Buffer.Writer.TryComplete(new ObjectDisposedException(nameof(DefaultChatStreamingStore)));
         }
+
+        _telemetry.Detach(this);
+    }
+
+    private void DisposeLocked(Conversation conversation)
+    {
+        if (conversation.Active is not null)
+        {
+            PublishLocked(conversation, ChatStreamingEvent.Failed(conversation.Id, ChatStreamingConstants.DisposedError), ChatResponseOutcome.Failed);
+        }
+
+        conversation.Removed = true;
+        foreach (ResponseLog response in conversation.Ended.ToArray())
+        {
+            ReleaseRetainedLocked(response, "the store was disposed");
+        }
+
+        foreach (Subscription subscription in conversation.Subscribers)
+        {
+            subscription.Buffer.Writer.TryComplete(new ObjectDisposedException(nameof(DefaultChatStreamingStore)));
+            RemoveSubscriberLocked(conversation, subscription);
+        }
+
+        conversation.Sequencer.Dispose();
     }
 }

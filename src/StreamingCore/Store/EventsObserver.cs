@@ -37,10 +37,13 @@ internal sealed class EventsObserver : IDisposable
             return false;
         }
 
+        // A stuck observer is cut off rather than allowed to hold memory without limit; it sees this after what is queued.
         Buffer.Writer.TryComplete(new ChatStreamingException(
             ChatStreamingError.SubscriberOverflow,
             streamingEvent.ConversationId,
-            $"An Events observer fell {Buffer.Capacity} events behind (SubscriberCapacity) and its overflow strategy is Reject."));
+            Buffer.Strategy == OverflowStrategy.Reject
+                ? $"An Events observer fell {Buffer.Capacity} events behind (SubscriberCapacity) and its overflow strategy is Reject."
+                : $"An Events observer stopped keeping up: its queue holds {Buffer.MaxCount} events that its overflow strategy ({Buffer.Strategy}) can neither merge nor drop (twice SubscriberCapacity)."));
         return true;
     }
 

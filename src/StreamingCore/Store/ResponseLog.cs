@@ -20,6 +20,9 @@ internal sealed class ResponseLog
 {
     private const int InitialEvents = 16;
 
+    // What RetainedBytes adds for the log object itself and its bookkeeping, beyond its arrays.
+    private const int OverheadBytes = 256;
+
     // The stream the events belong to (conversation and epoch), for rebuilding them.
     private readonly object _origin;
 
@@ -46,8 +49,9 @@ internal sealed class ResponseLog
     private long _lastDeltaTimestamp;
     private long _endTimestamp;
 
-    public ResponseLog(ChatStreamingEvent started, long timestamp, TimeProvider timeProvider)
+    public ResponseLog(Conversation conversation, ChatStreamingEvent started, long timestamp, TimeProvider timeProvider)
     {
+        Conversation = conversation;
         _origin = started.Origin!;
         _timeProvider = timeProvider;
         _startTimestamp = timestamp;
@@ -56,7 +60,22 @@ internal sealed class ResponseLog
         AddEvent(started.UtcTicks);
     }
 
+    /// <summary>The conversation the response belongs to (the store-wide retention order needs it to find its lock).</summary>
+    public Conversation Conversation { get; }
+
     public long FirstSequence { get; }
+
+    /// <summary>Events so far, Started included.</summary>
+    public int EventCount => _count;
+
+    /// <summary>About how many bytes the log holds: its arrays as rented, plus a fixed overhead.</summary>
+    public long RetainedBytes => (_ticks.Length * 8L) + (_textEnds.Length * 4L) + (_text.Length * 2L) + OverheadBytes;
+
+    /// <summary>The response's entry in the store-wide retention order while it is retained; null otherwise.</summary>
+    public LinkedListNode<ResponseLog>? RetainedNode { get; set; }
+
+    /// <summary>What <see cref="RetainedBytes"/> was when the response was added to the retained total.</summary>
+    public long AccountedBytes { get; set; }
 
     public long LastSequence => FirstSequence + _count - 1;
 

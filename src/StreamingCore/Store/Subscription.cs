@@ -7,6 +7,12 @@ internal sealed class Subscription(Conversation conversation, ResponseBufferOpti
 
     public ResponseBuffer<ChatStreamingEvent> Buffer { get; } = new(bufferOptions);
 
+    /// <summary>True while it waits for a response to start (it counts against MaxWaitingSubscribers); under the conversation's lock.</summary>
+    public bool IsWaiting { get; set; }
+
+    /// <summary>Ends the wait after WaitingSubscriberTimeout; null when not waiting or the timeout is infinite.</summary>
+    public ITimer? WaitTimer { get; set; }
+
     /// <summary>Queues an event; returns true when the subscription is over (its response ended, or its queue refused the event).</summary>
     public bool Deliver(in ChatStreamingEvent streamingEvent)
     {
@@ -15,7 +21,9 @@ internal sealed class Subscription(Conversation conversation, ResponseBufferOpti
             Buffer.Writer.TryComplete(new ChatStreamingException(
                 ChatStreamingError.SubscriberOverflow,
                 Conversation.Id,
-                $"The subscriber to conversation '{Conversation.Id}' fell {Buffer.Capacity} events behind (SubscriberCapacity) and its overflow strategy is Reject. Resume after the last event received."));
+                Buffer.Strategy == OverflowStrategy.Reject
+                    ? $"The subscriber to conversation '{Conversation.Id}' fell {Buffer.Capacity} events behind (SubscriberCapacity) and its overflow strategy is Reject. Resume after the last event received."
+                    : $"The subscriber to conversation '{Conversation.Id}' stopped reading: its queue holds {Buffer.MaxCount} events that its overflow strategy ({Buffer.Strategy}) can neither merge nor drop (twice SubscriberCapacity). Resume after the last event received."));
             return true;
         }
 

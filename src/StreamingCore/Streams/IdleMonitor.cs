@@ -41,15 +41,26 @@ internal sealed class IdleMonitor : IDisposable
 
     private void OnTimer()
     {
-        TimeSpan idle = _timeProvider.GetElapsedTime(Volatile.Read(ref _lastActivity));
-        if (idle >= _timeout)
+        if (ConfirmIdle())
         {
             _onIdle();
         }
-        else
+    }
+
+    /// <summary>
+    /// Whether nothing was touched for the timeout; if something was, re-arms for the remainder and returns false. A
+    /// callback that takes a lock calls this again under it, because a touch may have won the race to that lock.
+    /// </summary>
+    public bool ConfirmIdle()
+    {
+        TimeSpan idle = _timeProvider.GetElapsedTime(Volatile.Read(ref _lastActivity));
+        if (idle >= _timeout)
         {
-            _timer?.Change(_timeout - idle, Timeout.InfiniteTimeSpan);
+            return true;
         }
+
+        _timer?.Change(_timeout - idle, Timeout.InfiniteTimeSpan);
+        return false;
     }
 
     public void Dispose() => _timer?.Dispose();

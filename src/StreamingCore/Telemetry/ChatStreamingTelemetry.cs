@@ -9,6 +9,11 @@ namespace StreamingCore;
 /// Records what the store does as metrics, activities, EventSource events and logs. Every path checks
 /// first whether anything listens, so with no listener the cost is a flag check per instrument.
 /// </summary>
+/// <remarks>
+/// Listeners are other people's code running inside a publish (a meter listener's callback, an activity listener, a
+/// logger provider). Each entry point catches what they throw, counts it and logs the first one, so telemetry can never
+/// leave a publish half done. Levels (active responses, subscribers) are observable instruments read from the store.
+/// </remarks>
 internal sealed class ChatStreamingTelemetry
 {
     // The meter used when no IMeterFactory is given; shared so that listeners find one "StreamingCore" meter.
@@ -21,12 +26,16 @@ internal sealed class ChatStreamingTelemetry
     private readonly ILogger _logger;
     private readonly StreamingCoreEventSource _eventSource = StreamingCoreEventSource.Log;
 
-    private readonly UpDownCounter<long> _activeResponses;
     private readonly Counter<long> _deltas;
     private readonly Counter<long> _characters;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _rejected;
-    private readonly UpDownCounter<long> _subscribers;
+
+    // The meter's level instruments, which read this telemetry's store.
+    private readonly StreamingLevels _levels;
+
+    // Exceptions thrown by listeners and loggers, caught here.
+    private long _failures;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _timeToFirstDelta;
     private readonly Histogram<double> _timePerDelta;
@@ -35,29 +44,72 @@ internal sealed class ChatStreamingTelemetry
     {
         _logger = logger;
         Meter meter = meterFactory?.Create(new MeterOptions(StreamingCoreDiagnostics.MeterName)) ?? s_sharedMeter;
-        _activeResponses = meter.CreateUpDownCounter<long>(StreamingCoreDiagnostics.ActiveResponses, "{response}", "Responses in progress.");
+        _levels = StreamingLevels.For(meter);
         _deltas = meter.CreateCounter<long>(StreamingCoreDiagnostics.Deltas, "{delta}", "Published deltas.");
         _characters = meter.CreateCounter<long>(StreamingCoreDiagnostics.Characters, "{character}", "Characters of published text.");
         _dropped = meter.CreateCounter<long>(StreamingCoreDiagnostics.DroppedEvents, "{event}", "Events dropped from full subscriber queues.");
         _rejected = meter.CreateCounter<long>(StreamingCoreDiagnostics.RejectedEvents, "{event}", "Publishes refused by a lifecycle rule or limit.");
-        _subscribers = meter.CreateUpDownCounter<long>(StreamingCoreDiagnostics.Subscribers, "{subscriber}", "Live subscriptions and Events observers.");
         _duration = meter.CreateHistogram(StreamingCoreDiagnostics.ResponseDuration, "s", "Duration of a response from Started to its terminal event.", null, s_secondsAdvice);
         _timeToFirstDelta = meter.CreateHistogram(StreamingCoreDiagnostics.TimeToFirstDelta, "s", "Time from Started to the first delta.", null, s_secondsAdvice);
         _timePerDelta = meter.CreateHistogram(StreamingCoreDiagnostics.TimePerDelta, "s", "Time between consecutive deltas of a response.", null, s_secondsAdvice);
     }
 
-    public void ResponseStarted(ResponseLog response, string conversationId)
+    /// <summary>Gets how many exceptions listeners and loggers threw into the store.</summary>
+    public long FailureCount => Interlocked.Read(ref _failures);
+
+    /// <summary>Starts reporting a store's levels.</summary>
+    public void Attach(DefaultChatStreamingStore store) => _levels.Add(store);
+
+    /// <summary>Stops reporting a store's levels (it is disposed: they are zero).</summary>
+    public void Detach(DefaultChatStreamingStore store) => _levels.Remove(store);
+
+    private void OnFailure(Exception exception)
     {
-        if (_activeResponses.Enabled)
+        if (Interlocked.Increment(ref _failures) != 1)
         {
-            _activeResponses.Add(1);
+            return;
         }
 
-        if (s_activitySource.HasListeners())
+        try
         {
-            // The response outlives this call: start it as a child of the producer's activity, then give the
-            // producer its own activity back.
-            Activity? producer = Activity.Current;
+            Log.TelemetryFailed(_logger, exception);
+        }
+        catch (Exception)
+        {
+            // The logger itself may be what throws; the count still says it happened.
+        }
+    }
+
+    public void ResponseStarted(ResponseLog response, string conversationId)
+    {
+        try
+        {
+            StartActivity(response, conversationId);
+            if (_eventSource.IsEnabled())
+            {
+                _eventSource.StreamStart(conversationId, response.FirstSequence);
+            }
+
+            Log.ResponseStarted(_logger, conversationId, response.FirstSequence);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+        }
+    }
+
+    private static void StartActivity(ResponseLog response, string conversationId)
+    {
+        if (!s_activitySource.HasListeners())
+        {
+            return;
+        }
+
+        // The response outlives this call: start it as a child of the producer's activity, then give the producer its
+        // own activity back, also when a listener throws from inside StartActivity.
+        Activity? producer = Activity.Current;
+        try
+        {
             Activity? activity = s_activitySource.StartActivity(StreamingCoreDiagnostics.ResponseActivityName, ActivityKind.Producer);
             if (activity is not null)
             {
@@ -65,19 +117,27 @@ internal sealed class ChatStreamingTelemetry
                 activity.SetTag(StreamingCoreDiagnostics.ConversationIdTag, conversationId);
                 activity.SetTag(StreamingCoreDiagnostics.StartSequenceTag, response.FirstSequence);
                 response.Activity = activity;
-                Activity.Current = producer;
             }
         }
-
-        if (_eventSource.IsEnabled())
+        finally
         {
-            _eventSource.StreamStart(conversationId, response.FirstSequence);
+            Activity.Current = producer;
         }
-
-        Log.ResponseStarted(_logger, conversationId, response.FirstSequence);
     }
 
     public void DeltaPublished(ResponseLog response, in ChatStreamingEvent delta)
+    {
+        try
+        {
+            RecordDelta(response, delta);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+        }
+    }
+
+    private void RecordDelta(ResponseLog response, in ChatStreamingEvent delta)
     {
         if (_deltas.Enabled)
         {
@@ -113,11 +173,23 @@ internal sealed class ChatStreamingTelemetry
 
     public void ResponseEnded(ResponseLog response, string conversationId, in ChatStreamingEvent terminal)
     {
-        if (_activeResponses.Enabled)
+        try
         {
-            _activeResponses.Add(-1);
+            RecordEnd(response, conversationId, terminal);
         }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+        }
+        finally
+        {
+            // Never leave an ended response's activity behind, whatever a listener did.
+            response.Activity = null;
+        }
+    }
 
+    private void RecordEnd(ResponseLog response, string conversationId, in ChatStreamingEvent terminal)
+    {
         string outcome = OutcomeName(response.Outcome);
         if (_duration.Enabled)
         {
@@ -142,10 +214,15 @@ internal sealed class ChatStreamingTelemetry
 
             // Stop() makes the activity that was current at its start current again; keep the caller's instead.
             Activity? caller = Activity.Current;
-            activity.SetEndTime(terminal.Timestamp.UtcDateTime);
-            activity.Stop();
-            Activity.Current = caller;
-            response.Activity = null;
+            try
+            {
+                activity.SetEndTime(terminal.Timestamp.UtcDateTime);
+                activity.Stop();
+            }
+            finally
+            {
+                Activity.Current = caller;
+            }
         }
 
         if (_eventSource.IsEnabled())
@@ -158,45 +235,58 @@ internal sealed class ChatStreamingTelemetry
 
     public void PublishRefused(in ChatStreamingEvent streamingEvent, ChatStreamingError error)
     {
-        if (_rejected.Enabled)
+        try
         {
-            _rejected.Add(1, new KeyValuePair<string, object?>(StreamingCoreDiagnostics.ErrorTypeTag, ErrorTypeName(error)));
-        }
+            if (_rejected.Enabled)
+            {
+                _rejected.Add(1, new KeyValuePair<string, object?>(StreamingCoreDiagnostics.ErrorTypeTag, ErrorTypeName(error)));
+            }
 
-        Log.PublishRefused(_logger, streamingEvent.Kind, streamingEvent.ConversationId, error);
+            Log.PublishRefused(_logger, streamingEvent.Kind, streamingEvent.ConversationId, error);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+        }
     }
 
     public void EventDropped(in ChatStreamingEvent streamingEvent, OverflowStrategy strategy)
     {
-        if (_dropped.Enabled)
+        try
         {
-            _dropped.Add(1, new KeyValuePair<string, object?>(StreamingCoreDiagnostics.OverflowStrategyTag, strategy == OverflowStrategy.DropOldest ? "drop_oldest" : "drop_newest"));
-        }
+            if (_dropped.Enabled)
+            {
+                _dropped.Add(1, new KeyValuePair<string, object?>(StreamingCoreDiagnostics.OverflowStrategyTag, strategy == OverflowStrategy.DropOldest ? "drop_oldest" : "drop_newest"));
+            }
 
-        Log.EventDropped(_logger, streamingEvent.ConversationId, streamingEvent.Sequence, streamingEvent.Kind);
+            Log.EventDropped(_logger, streamingEvent.ConversationId, streamingEvent.Sequence, streamingEvent.Kind);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+        }
     }
 
-    public void SubscriberAdded()
+    public void ResponseIdle(string conversationId, TimeSpan idleTimeout) => Guarded(() => Log.ResponseIdleTimeout(_logger, conversationId, idleTimeout));
+
+    public void ResponseReleased(string conversationId, long startSequence, string reason) => Guarded(() => Log.ResponseReleased(_logger, conversationId, startSequence, reason));
+
+    public void SubscriberCutOff(string conversationId, string reason) => Guarded(() => Log.SubscriberCutOff(_logger, conversationId, reason));
+
+    public void ObserverFailed(Exception exception) => Guarded(() => Log.ObserverFailed(_logger, exception));
+
+    // For the rare paths only: the lambda allocates.
+    private void Guarded(Action record)
     {
-        if (_subscribers.Enabled)
+        try
         {
-            _subscribers.Add(1);
+            record();
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
         }
     }
-
-    public void SubscriberRemoved()
-    {
-        if (_subscribers.Enabled)
-        {
-            _subscribers.Add(-1);
-        }
-    }
-
-    public void ResponseIdle(string conversationId, TimeSpan idleTimeout) => Log.ResponseIdleTimeout(_logger, conversationId, idleTimeout);
-
-    public void ResponseReleased(string conversationId, long startSequence) => Log.ResponseReleased(_logger, conversationId, startSequence);
-
-    public void ObserverFailed(Exception exception) => Log.ObserverFailed(_logger, exception);
 
     public static string OutcomeName(ChatResponseOutcome outcome) => outcome switch
     {
@@ -215,6 +305,7 @@ internal sealed class ChatStreamingTelemetry
         ChatStreamingError.TooManySubscribers => "too_many_subscribers",
         ChatStreamingError.SequenceNotRetained => "sequence_not_retained",
         ChatStreamingError.SubscriberOverflow => "subscriber_overflow",
+        ChatStreamingError.WaitTimedOut => "wait_timed_out",
         _ => error.ToString(),
     };
 }

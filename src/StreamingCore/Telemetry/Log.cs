@@ -26,9 +26,15 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Warning, "An Events observer threw and receives no more events.")]
     public static partial void ObserverFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(7, LogLevel.Information, "Response in conversation {ConversationId} starting at sequence {StartSequence} was evicted at the end of its retention period.")]
-    public static partial void ResponseReleased(ILogger logger, string conversationId, long startSequence);
+    [LoggerMessage(7, LogLevel.Information, "Response in conversation {ConversationId} starting at sequence {StartSequence} was released: {Reason}.")]
+    public static partial void ResponseReleased(ILogger logger, string conversationId, long startSequence, string reason);
 
     [LoggerMessage(8, LogLevel.Trace, "Delta {Sequence} of conversation {ConversationId}: {Text}")]
     public static partial void DeltaPublished(ILogger logger, string conversationId, long sequence, string text);
+
+    [LoggerMessage(9, LogLevel.Warning, "A metrics or trace listener or a logger threw inside the store; it never breaks a publish, and later failures are only counted (DefaultChatStreamingStore.TelemetryFailureCount).")]
+    public static partial void TelemetryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Information, "A subscription to conversation {ConversationId} was ended by the store: {Reason}.")]
+    public static partial void SubscriberCutOff(ILogger logger, string conversationId, string reason);
 }

@@ -102,7 +102,7 @@ public class EventsObservableTests
     }
 
     [Test]
-    public async Task Disposing_the_store_completes_observers_and_an_unsubscribed_one_gets_nothing_more()
+    public async Task Disposing_the_store_ends_observers_with_ObjectDisposed_and_an_unsubscribed_one_gets_nothing_more()
     {
         (DefaultChatStreamingStore store, _) = StoreFixture.Create();
         var kept = new Recorder(terminalsExpected: int.MaxValue);
@@ -116,7 +116,8 @@ public class EventsObservableTests
         store.PublishResponse("b", "y");
         store.Dispose();
 
-        await kept.Done.Task.Guarded();
+        // As a subscription that is still open does: the store is gone, after everything it had queued.
+        Assert.That(async () => await kept.Done.Task.Guarded(), Throws.InstanceOf<ObjectDisposedException>());
         Assert.Multiple(() =>
         {
             Assert.That(kept.Events, Has.Count.EqualTo(6));

@@ -1,0 +1,94 @@
+using NUnit.Framework;
+using StreamingCore.Tests.Support;
+
+namespace StreamingCore.Tests.Hardening;
+
+/// <summary>Finding 3: waiting subscribers are limited and an abandoned waiter is released.</summary>
+public class WaitingSubscriberTests
+{
+    [Test]
+    public async Task Waiting_subscribers_are_limited_store_wide_by_default()
+    {
+        (DefaultChatStreamingStore store, _) = StoreFixture.Create();
+        using (store)
+        {
+            var waiters = new List<IAsyncEnumerator<ChatStreamingEvent>>();
+            var pending = new List<Task<bool>>();
+            for (int i = 0; i < 10_000; i++)
+            {
+                IAsyncEnumerator<ChatStreamingEvent> waiter = store.SubscribeAsync($"random-{i}").GetAsyncEnumerator(TestGuard.Token);
+                pending.Add(waiter.MoveNextAsync().AsTask());
+                waiters.Add(waiter);
+            }
+
+            Assert.That(pending.Any(p => p.IsCompleted), Is.False);
+
+            IAsyncEnumerator<ChatStreamingEvent> refused = store.SubscribeAsync("one-more").GetAsyncEnumerator(TestGuard.Token);
+            var ex = await Assert.ThrowsAsync<ChatStreamingException>(async () => await refused.MoveNextAsync());
+            Assert.Multiple(() =>
+            {
+                Assert.That(ex!.Error, Is.EqualTo(ChatStreamingError.TooManySubscribers));
+                Assert.That(ex.Message, Does.Contain("MaxWaitingSubscribers"));
+                Assert.That(store.ConversationCount, Is.EqualTo(10_000), "the refused subscription created nothing");
+            });
+
+            // A producer is never refused because of waiters, and a waiter that gets its response is no longer waiting.
+            store.Publish(ChatStreamingEvent.Started("random-0"));
+            Assert.That(await pending[0].Guarded(), Is.True);
+            Assert.That(store.WaitingSubscriberCount, Is.EqualTo(9_999));
+            IAsyncEnumerator<ChatStreamingEvent> admitted = store.SubscribeAsync("one-more").GetAsyncEnumerator(TestGuard.Token);
+            Task<bool> admittedWait = admitted.MoveNextAsync().AsTask();
+            Assert.That(admittedWait.IsCompleted, Is.False);
+
+            // An enumerator cannot be disposed while it waits; ending the store ends every wait.
+            store.Dispose();
+            foreach (Task<bool> wait in pending.Skip(1).Append(admittedWait))
+            {
+                Assert.That(async () => await wait.Guarded(), Throws.InstanceOf<ObjectDisposedException>());
+            }
+
+            foreach (IAsyncEnumerator<ChatStreamingEvent> waiter in waiters.Append(admitted))
+            {
+                await waiter.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task An_abandoned_waiter_is_released_after_the_waiting_timeout()
+    {
+        (DefaultChatStreamingStore store, Microsoft.Extensions.Time.Testing.FakeTimeProvider time) = StoreFixture.Create();
+        using (store)
+        {
+            ValueTask<bool> pending = store.SubscribeAsync("never").GetAsyncEnumerator(TestGuard.Token).MoveNextAsync();
+            Assert.That(store.ConversationCount, Is.EqualTo(1));
+
+            time.Advance(TimeSpan.FromDays(30));
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(store.ConversationCount, Is.Zero);
+                Assert.That(store.SubscriberCount, Is.Zero);
+            });
+            var ex = await Assert.ThrowsAsync<ChatStreamingException>(async () => await pending);
+            Assert.That(ex!.Error, Is.EqualTo(ChatStreamingError.WaitTimedOut));
+        }
+    }
+
+    [Test]
+    public async Task A_waiter_whose_response_starts_in_time_is_not_expired()
+    {
+        (DefaultChatStreamingStore store, Microsoft.Extensions.Time.Testing.FakeTimeProvider time) = StoreFixture.Create(o => o.IdleTimeout = Timeout.InfiniteTimeSpan);
+        using (store)
+        {
+            Task<List<ChatStreamingEvent>> subscriber = store.SubscribeAsync("c").ToListAsync();
+            time.Advance(TimeSpan.FromMinutes(1));
+            store.Publish(ChatStreamingEvent.Started("c"));
+            time.Advance(TimeSpan.FromDays(1));
+            store.Publish(ChatStreamingEvent.Delta("c", "late but live"));
+            store.Publish(ChatStreamingEvent.Finished("c"));
+
+            Assert.That(StoreFixture.TextOf(await subscriber.Guarded()), Is.EqualTo("late but live"));
+        }
+    }
+}

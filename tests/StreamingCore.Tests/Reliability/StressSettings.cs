@@ -14,6 +14,9 @@ internal static class StressSettings
     public static TimeSpan Duration => TimeSpan.FromSeconds(
         int.TryParse(Environment.GetEnvironmentVariable("STREAMINGCORE_STRESS_SECONDS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int seconds) && seconds > 0 ? seconds : 30);
 
+    /// <summary>The hostile run: half the duration, since its full collections for memory sampling slow everything else.</summary>
+    public static TimeSpan HostileDuration => Duration / 2;
+
     public static int RandomSeed =>
         int.TryParse(Environment.GetEnvironmentVariable("STREAMINGCORE_STRESS_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed : Random.Shared.Next();
 }

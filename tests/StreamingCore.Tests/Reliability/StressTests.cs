@@ -17,6 +17,22 @@ public class StressTests
     [Test]
     public Task Random_seed() => Run(StressSettings.RandomSeed);
 
+    [Test]
+    public async Task Hostile_consumers()
+    {
+        int seed = StressSettings.RandomSeed;
+        TestContext.Out.WriteLine($"hostile stress seed {seed} for {StressSettings.HostileDuration.TotalSeconds:F0} s (reproduce: STREAMINGCORE_STRESS_SEED={seed})");
+        var harness = new HostileStressHarness(seed);
+        try
+        {
+            await harness.RunAsync(StressSettings.HostileDuration);
+        }
+        finally
+        {
+            TestContext.Out.WriteLine(harness.Report.ToString());
+        }
+    }
+
     private static async Task Run(int seed)
     {
         TestContext.Out.WriteLine($"stress seed {seed} for {StressSettings.Duration.TotalSeconds:F0} s (reproduce: STREAMINGCORE_STRESS_SEED={seed})");

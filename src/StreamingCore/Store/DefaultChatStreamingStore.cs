@@ -400,9 +400,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         lock (_retainedGate)
         {
             response.RetainedNode = _retainedOrder.AddLast(response);
+            Interlocked.Add(ref _retainedBytes, response.AccountedBytes);
         }
 
-        Interlocked.Add(ref _retainedBytes, response.AccountedBytes);
         response.RetentionTimer = _timeProvider.CreateTimer(
             static state => ((DefaultChatStreamingStore.RetentionState)state!).Fire(), new RetentionState(this, response), _retentionPeriod, Timeout.InfiniteTimeSpan);
 
@@ -416,6 +416,17 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private void ReleaseRetainedLocked(ResponseLog response, string reason)
     {
         Conversation conversation = response.Conversation;
+        lock (_retainedGate)
+        {
+            // Out of the store-wide order in any case, so that TrimRetained can never meet it again.
+            if (response.RetainedNode is { } node)
+            {
+                _retainedOrder.Remove(node);
+                response.RetainedNode = null;
+                Interlocked.Add(ref _retainedBytes, -response.AccountedBytes);
+            }
+        }
+
         if (!conversation.Ended.Remove(response))
         {
             return;
@@ -423,16 +434,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         response.RetentionTimer?.Dispose();
         response.RetentionTimer = null;
-        lock (_retainedGate)
-        {
-            if (response.RetainedNode is { } node)
-            {
-                _retainedOrder.Remove(node);
-                response.RetainedNode = null;
-            }
-        }
-
-        Interlocked.Add(ref _retainedBytes, -response.AccountedBytes);
         long first = response.FirstSequence;
         response.Release();
         _telemetry.ResponseReleased(conversation.Id, first, reason);

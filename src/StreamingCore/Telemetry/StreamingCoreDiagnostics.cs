@@ -23,7 +23,7 @@ public static class StreamingCoreDiagnostics
     /// <summary>The name of the activity event recorded at a response's first delta.</summary>
     public const string FirstDeltaEventName = "first_delta";
 
-    /// <summary>Up-down counter, <c>{response}</c>: responses in progress.</summary>
+    /// <summary>Observable up-down counter, <c>{response}</c>: responses in progress, read from the store when collected.</summary>
     public const string ActiveResponses = "streamingcore.responses.active";
 
     /// <summary>Counter, <c>{delta}</c>: published deltas.</summary>
@@ -38,7 +38,7 @@ public static class StreamingCoreDiagnostics
     /// <summary>Counter, <c>{event}</c>: publishes refused by a rule, tagged with <see cref="ErrorTypeTag"/>.</summary>
     public const string RejectedEvents = "streamingcore.events.rejected";
 
-    /// <summary>Up-down counter, <c>{subscriber}</c>: live subscriptions and <see cref="IChatStreamingStore.Events"/> observers.</summary>
+    /// <summary>Observable up-down counter, <c>{subscriber}</c>: live subscriptions and <see cref="IChatStreamingStore.Events"/> observers, read from the store when collected.</summary>
     public const string Subscribers = "streamingcore.subscribers";
 
     /// <summary>Histogram, seconds: response duration from Started to the terminal event, tagged with <see cref="OutcomeTag"/>.</summary>

@@ -6,29 +6,6 @@ namespace StreamingCore.Tests.Hardening;
 /// <summary>Finding 1: a consumer that never returns is cut off with a typed error; it never holds unbounded memory.</summary>
 public class StuckConsumerTests
 {
-    /// <summary>An observer whose first OnNext blocks until released, then records what follows.</summary>
-    private sealed class StuckObserver : IObserver<ChatStreamingEvent>
-    {
-        public ManualResetEventSlim Release { get; } = new();
-
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource<Exception?> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int Received { get; private set; }
-
-        public void OnNext(ChatStreamingEvent value)
-        {
-            Received++;
-            Entered.TrySetResult();
-            Release.Wait(TestGuard.Token);
-        }
-
-        public void OnError(Exception error) => Ended.TrySetResult(error);
-
-        public void OnCompleted() => Ended.TrySetResult(null);
-    }
-
     [TestCase(OverflowStrategy.Coalesce)]
     [TestCase(OverflowStrategy.DropOldest)]
     [TestCase(OverflowStrategy.DropNewest)]

@@ -46,6 +46,8 @@ internal sealed class HostileStressHarness(int seed)
 
     public HostileReport Report { get; } = new();
 
+    public int Seed => seed;
+
     public async Task RunAsync(TimeSpan duration)
     {
         // Each stuck observer blocks a thread-pool thread for the whole run (that is what makes it hostile); give the
@@ -449,40 +451,6 @@ internal sealed class HostileStressHarness(int seed)
 
             Hash = hash;
             Characters += text.Length;
-        }
-    }
-
-    private sealed class StuckObserver : IObserver<ChatStreamingEvent>
-    {
-        public ManualResetEventSlim Release { get; } = new();
-
-        public TaskCompletionSource<Exception?> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void OnNext(ChatStreamingEvent value) => Release.Wait(TestGuard.Token);
-
-        public void OnError(Exception error) => Ended.TrySetResult(error);
-
-        public void OnCompleted() => Ended.TrySetResult(null);
-    }
-
-    private sealed class ThrowingObserver(int throwAfter) : IObserver<ChatStreamingEvent>
-    {
-        private int _seen;
-
-        public void OnNext(ChatStreamingEvent value)
-        {
-            if (++_seen > throwAfter)
-            {
-                throw new InvalidOperationException("A faulty observer.");
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void OnCompleted()
-        {
         }
     }
 }

@@ -342,25 +342,4 @@ internal sealed class StressHarness(int seed)
 
         public void OnCompleted() => Done.TrySetResult();
     }
-
-    private sealed class ThrowingObserver(int throwAfter) : IObserver<ChatStreamingEvent>
-    {
-        private int _seen;
-
-        public void OnNext(ChatStreamingEvent value)
-        {
-            if (++_seen > throwAfter)
-            {
-                throw new InvalidOperationException("A faulty observer.");
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void OnCompleted()
-        {
-        }
-    }
 }

@@ -18,32 +18,28 @@ public class StressTests
     public Task Random_seed() => Run(StressSettings.RandomSeed);
 
     [Test]
-    public async Task Hostile_consumers()
+    public Task Hostile_consumers()
     {
-        int seed = StressSettings.RandomSeed;
-        TestContext.Out.WriteLine($"hostile stress seed {seed} for {StressSettings.HostileDuration.TotalSeconds:F0} s (reproduce: STREAMINGCORE_STRESS_SEED={seed})");
-        var harness = new HostileStressHarness(seed);
-        try
-        {
-            await harness.RunAsync(StressSettings.HostileDuration);
-        }
-        finally
-        {
-            TestContext.Out.WriteLine(harness.Report.ToString());
-        }
+        var harness = new HostileStressHarness(StressSettings.RandomSeed);
+        return Run("hostile stress", harness.Seed, StressSettings.HostileDuration, harness.RunAsync, () => harness.Report.ToString());
     }
 
-    private static async Task Run(int seed)
+    private static Task Run(int seed)
     {
-        TestContext.Out.WriteLine($"stress seed {seed} for {StressSettings.Duration.TotalSeconds:F0} s (reproduce: STREAMINGCORE_STRESS_SEED={seed})");
         var harness = new StressHarness(seed);
+        return Run("stress", seed, StressSettings.Duration, harness.RunAsync, () => harness.Report.ToString());
+    }
+
+    private static async Task Run(string name, int seed, TimeSpan duration, Func<TimeSpan, Task> run, Func<string> report)
+    {
+        TestContext.Out.WriteLine($"{name} seed {seed} for {duration.TotalSeconds:F0} s (reproduce: STREAMINGCORE_STRESS_SEED={seed})");
         try
         {
-            await harness.RunAsync(StressSettings.Duration);
+            await run(duration);
         }
         finally
         {
-            TestContext.Out.WriteLine(harness.Report.ToString());
+            TestContext.Out.WriteLine(report());
         }
     }
 }

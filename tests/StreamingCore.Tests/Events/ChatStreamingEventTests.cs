@@ -25,6 +25,10 @@ public class ChatStreamingEventTests
     }
 
     [Test]
+    public void The_event_stays_four_words_with_its_epoch()
+        => Assert.That(System.Runtime.CompilerServices.Unsafe.SizeOf<ChatStreamingEvent>(), Is.EqualTo(32), "conversation id or origin, payload, sequence, kind and ticks");
+
+    [Test]
     public void Token_usage_totals_input_and_output()
         => Assert.That(new TokenUsage(12, 30).TotalTokens, Is.EqualTo(42));
 

@@ -183,13 +183,13 @@ internal sealed class HostileStressHarness(int seed)
     /// <summary>
     /// What the limits allow the store to hold at once, generously: retained bytes (as the store estimates them, plus
     /// the allocator's rounding), each admitted waiter (a conversation, a subscription, its queue, its timer and the
-    /// test's pending task: about 5 KiB together in these runs, allowed 6), full queues of stuck and sleeping consumers, and the producers' active responses; plus 32 MiB
+    /// test's pending task: 5 to 7 KiB together in these runs, allowed 8), full queues of stuck and sleeping consumers, and the producers' active responses; plus 32 MiB
     /// for the runtime and the test's own bookkeeping.
     /// </summary>
     private static long Bound()
     {
         long retained = Options.MaxRetainedBytes * 2;
-        long waiting = Options.MaxWaitingSubscribers * 6L * 1024;
+        long waiting = Options.MaxWaitingSubscribers * 8L * 1024;
         long queues = (StuckObservers + Conversations + (Conversations * FollowersPerConversation)) * 2L * Options.SubscriberCapacity * 2 * ChurnCharacters;
         long active = Conversations * 1024L * 1024;
         return retained + waiting + queues + active + (32L * 1024 * 1024);

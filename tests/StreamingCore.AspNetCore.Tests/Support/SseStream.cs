@@ -76,6 +76,13 @@ internal sealed class SseStream : IDisposable
         return _lines.ReadLineAsync(TestGuard.Token).AsTask().Guarded();
     }
 
+    /// <summary>Reads up to <paramref name="buffer"/>'s length of raw characters (after <see cref="ReadLineAsync"/>).</summary>
+    public Task<int> ReadBlockAsync(char[] buffer)
+    {
+        _lines ??= new StreamReader(_body);
+        return _lines.ReadBlockAsync(buffer, TestGuard.Token).AsTask().Guarded();
+    }
+
     public void Dispose()
     {
         _lines?.Dispose();

@@ -51,9 +51,12 @@ public class PackageTests
     }
 
 
+    // "StreamingCore.0.1.0-preview.nupkg", never "StreamingCore.AspNetCore.0.1.0-preview.nupkg": the version follows the id.
     private string Single(string pattern)
     {
-        string[] files = Directory.GetFiles(_packageDirectory, pattern);
+        string[] files = Directory.GetFiles(_packageDirectory, pattern)
+            .Where(f => char.IsAsciiDigit(Path.GetFileName(f)["StreamingCore.".Length]))
+            .ToArray();
         Assert.That(files, Has.Length.EqualTo(1), $"{pattern} in {_packageDirectory}");
         return files[0];
     }

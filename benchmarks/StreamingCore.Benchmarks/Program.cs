@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
@@ -5,11 +6,22 @@ using StreamingCore.Benchmarks.Infrastructure;
 
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- --filter '*'      the whole suite
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- memory            the retention memory report
-// Add --job Dry for a smoke run (each benchmark once, no meaningful numbers).
+// dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- sse-clients       concurrent SSE clients on Kestrel
+// Add --job Dry for a smoke run (each benchmark once, no meaningful numbers); --quick to memory and sse-clients.
 if (args.Length > 0 && args[0] == "memory")
 {
     RetentionMemoryReport.Run(Console.Out, quick: args.Contains("--quick"));
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "sse-clients")
+{
+    return await SseClientsReport.RunAsync(Console.Out, quick: args.Contains("--quick"));
+}
+
+if (args.Length == 3 && args[0] == SseLoadClients.Command)
+{
+    return await SseLoadClients.RunAsync(new Uri(args[1]), TimeSpan.FromMilliseconds(double.Parse(args[2], CultureInfo.InvariantCulture)));
 }
 
 IConfig config = DefaultConfig.Instance;

@@ -54,13 +54,25 @@ internal sealed class ScriptedChatClient : IChatClient
         return Response;
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
+        // Recorded at the call, not at the first MoveNextAsync: a provider may start its request eagerly.
         var call = new ScriptedCall(messages.ToList(), options, Streaming: true);
         _calls.Enqueue(call);
+        return PlayAsync(call, cancellationToken);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+
+    public void Dispose()
+    {
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> PlayAsync(ScriptedCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
             IReadOnlyList<ChatResponseUpdate> updates = _script(call.Messages);
@@ -79,12 +91,6 @@ internal sealed class ScriptedChatClient : IChatClient
         {
             call.Disposed = true;
         }
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
-
-    public void Dispose()
-    {
     }
 
     private async Task StepAsync(ScriptedCall call, int step, CancellationToken cancellationToken)

@@ -113,7 +113,7 @@ public class PackageTests
         {
             foreach (string tfm in TargetFrameworks)
             {
-                XElement group = groups.Single(g => g.Attribute("targetFramework")?.Value.Contains(tfm.Replace("net", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal) == true);
+                XElement group = groups.Single(g => g.Attribute("targetFramework")?.Value == tfm);
                 string[] ids = group.Elements().Select(d => d.Attribute("id")!.Value).ToArray();
                 Assert.That(ids, Is.SupersetOf(new[] { "StreamingCore", "Microsoft.Extensions.AI" }), tfm);
                 Assert.That(ids, Does.Not.Contain("Microsoft.CodeAnalysis.PublicApiAnalyzers"), tfm);

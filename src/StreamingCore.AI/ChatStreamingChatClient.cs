@@ -95,6 +95,7 @@ public sealed class ChatStreamingChatClient : DelegatingChatClient
     /// <inheritdoc />
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
         string? conversationId = _conversationIdSelector(messages, options);
         if (conversationId is null)
         {
@@ -113,6 +114,7 @@ public sealed class ChatStreamingChatClient : DelegatingChatClient
     /// <inheritdoc />
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(messages);
         string? conversationId = _conversationIdSelector(messages, options);
         if (conversationId is null)
         {

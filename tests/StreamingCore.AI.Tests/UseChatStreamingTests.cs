@@ -97,4 +97,20 @@ public class UseChatStreamingTests
             Assert.That(() => new ChatStreamingChatClient(null!, store), Throws.ArgumentNullException);
         });
     }
+
+    [Test]
+    public void Null_messages_are_refused_at_the_call_before_anything_is_published()
+    {
+        using DefaultChatStreamingStore store = CreateStore();
+        var inner = new ScriptedChatClient();
+        using var client = new ChatStreamingChatClient(inner, store);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => client.GetStreamingResponseAsync(null!, Options("c1")), Throws.ArgumentNullException);
+            Assert.That(() => client.GetResponseAsync(null!, Options("c1")), Throws.ArgumentNullException);
+            Assert.That(store.ConversationCount, Is.Zero);
+            Assert.That(inner.Calls, Is.Empty);
+        });
+    }
 }

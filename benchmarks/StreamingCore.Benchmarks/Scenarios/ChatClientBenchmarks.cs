@@ -40,6 +40,28 @@ public class ChatClientBenchmarks
     [Benchmark(OperationsPerInvoke = Updates, Description = "IChatClient stream through UseChatStreaming")]
     public Task<int> UseChatStreaming() => ReadAsync(_published);
 
+    [Benchmark(OperationsPerInvoke = Updates, Description = "IChatClient stream + hand-written Publish loop")]
+    public async Task<int> HandWritten()
+    {
+        // The loop users write today without the package (no failure handling): what the middleware is worth against.
+        string conversationId = _options.ConversationId!;
+        int characters = 0;
+        _store.Publish(ChatStreamingEvent.Started(conversationId));
+        await foreach (ChatResponseUpdate update in _bare.GetStreamingResponseAsync(_messages, _options).ConfigureAwait(false))
+        {
+            string text = update.Text;
+            if (text.Length > 0)
+            {
+                _store.Publish(ChatStreamingEvent.Delta(conversationId, text));
+            }
+
+            characters += text.Length;
+        }
+
+        _store.Publish(ChatStreamingEvent.Finished(conversationId));
+        return characters;
+    }
+
     private async Task<int> ReadAsync(IChatClient client)
     {
         int characters = 0;

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.AI;
+using NSubstitute;
+using NSubstitute.ExceptionExtensions;
 using NUnit.Framework;
 using StreamingCore.AI.Tests.Support;
 using static StreamingCore.AI.Tests.Support.StoreFixture;
@@ -243,6 +245,29 @@ public class FailureTests
             Assert.That(published.Terminal().Error, Is.EqualTo($"ChatStreamingException: {refused.Message}"));
             Assert.That(inner.Calls.Single().RequestCount, Is.EqualTo(2), "no update requested after the refusal");
             Assert.That(inner.Calls.Single().Disposed, Is.True);
+        });
+    }
+
+    [Test]
+    public async Task A_store_that_already_ended_the_response_never_masks_the_providers_exception()
+    {
+        // Any IChatStreamingStore: this one accepts Started and Delta, then refuses Failed as a store does after its idle
+        // timeout ended the response (ResponseNotStarted).
+        var store = Substitute.For<IChatStreamingStore>();
+        store.Publish(Arg.Any<ChatStreamingEvent>()).Returns(call => call.Arg<ChatStreamingEvent>());
+        store.Publish(Arg.Is<ChatStreamingEvent>(e => e.Kind == ChatStreamingEventKind.Failed))
+            .Throws(new ChatStreamingException(ChatStreamingError.ResponseNotStarted, "c1", "Conversation 'c1' has no active response."));
+        InvalidOperationException thrown = ProviderError();
+        using var client = new ChatStreamingChatClient(new ScriptedChatClient(Text("Hel"), Text("never")).ThrowAt(1, thrown), store);
+
+        Exception? caught = await Assert.CatchAsync(() => client.GetStreamingResponseAsync(Prompt(), Options("c1")).ReadAllAsync(TestGuard.Token));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(caught, Is.SameAs(thrown));
+            Assert.That(
+                store.ReceivedCalls().Select(c => ((ChatStreamingEvent)c.GetArguments()[0]!).Kind),
+                Is.EqualTo(new[] { ChatStreamingEventKind.Started, ChatStreamingEventKind.Delta, ChatStreamingEventKind.Failed }));
         });
     }
 }

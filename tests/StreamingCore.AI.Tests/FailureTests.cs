@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using StreamingCore.AI.Tests.Support;
 using static StreamingCore.AI.Tests.Support.StoreFixture;
@@ -268,6 +269,52 @@ public class FailureTests
             Assert.That(
                 store.ReceivedCalls().Select(c => ((ChatStreamingEvent)c.GetArguments()[0]!).Kind),
                 Is.EqualTo(new[] { ChatStreamingEventKind.Started, ChatStreamingEventKind.Delta, ChatStreamingEventKind.Failed }));
+        });
+    }
+
+    [Test]
+    public async Task A_call_canceled_before_it_starts_publishes_nothing_and_calls_nothing()
+    {
+        var inner = new ScriptedChatClient(Text("a"));
+        using var client = new ChatStreamingChatClient(inner, _store);
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => client.GetStreamingResponseAsync(Prompt(), Options("c1"), cts.Token).ReadAllAsync(), Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(() => client.GetResponseAsync(Prompt(), Options("c1"), cts.Token), Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(_store.ConversationCount, Is.Zero);
+            Assert.That(inner.Calls, Is.Empty);
+        });
+    }
+
+    [TestCase(1, new[] { "Hel" })]
+    [TestCase(2, new[] { "Hel", "lo" })]
+    public async Task A_response_the_store_ended_for_idleness_stops_the_call_with_the_stores_error(int slowStep, string[] deltas)
+    {
+        var time = new FakeTimeProvider();
+        TimeSpan idle = TimeSpan.FromSeconds(30);
+        using DefaultChatStreamingStore store = CreateStore(time, o => o.IdleTimeout = idle);
+        var inner = new ScriptedChatClient(Text("Hel"), Text("lo"));
+        Gate slowModel = inner.BlockAt(slowStep);
+        using var client = new ChatStreamingChatClient(inner, store);
+
+        Task<List<ChatResponseUpdate>> reading = client.GetStreamingResponseAsync(Prompt(), Options("c1")).ReadAllAsync(TestGuard.Token);
+        await slowModel.Reached.Guarded();
+        time.Advance(idle);
+        Assert.That(store.GetStatistics("c1")!.Outcome, Is.EqualTo(ChatResponseOutcome.IdleTimeout));
+        slowModel.Release();
+
+        ChatStreamingException? refused = await Assert.ThrowsAsync<ChatStreamingException>(() => reading.Guarded());
+        List<ChatStreamingEvent> published = await store.ReadResponseAsync("c1");
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Error, Is.EqualTo(ChatStreamingError.ResponseNotStarted));
+            Assert.That(published.Deltas(), Is.EqualTo(deltas));
+            Assert.That(published.Terminal().Error, Is.EqualTo("idle timeout"), "the store's own Failed, not a second one");
+            Assert.That(inner.Calls.Single().RequestCount, Is.EqualTo(slowStep + 1), "nothing requested after the refusal");
+            Assert.That(inner.Calls.Single().Disposed, Is.True);
         });
     }
 }

@@ -7,10 +7,13 @@ namespace StreamingCore.AI.Tests.Support;
 internal static class StoreFixture
 {
     public static DefaultChatStreamingStore CreateStore(Action<ChatStreamingOptions>? configure = null)
+        => CreateStore(new FakeTimeProvider(), configure);
+
+    public static DefaultChatStreamingStore CreateStore(FakeTimeProvider time, Action<ChatStreamingOptions>? configure = null)
     {
         var options = new ChatStreamingOptions();
         configure?.Invoke(options);
-        return new DefaultChatStreamingStore(options, new FakeTimeProvider());
+        return new DefaultChatStreamingStore(options, time);
     }
 
     /// <summary>The conversation's current response, from its Started to its terminal event (which must have been published).</summary>

@@ -106,6 +106,7 @@ function addMessage(role, text) {
 
 function setState(state) {
   document.body.dataset.state = state;
+  ui.send.disabled = state === "streaming"; // one answer at a time per conversation (the server answers 409 otherwise)
   answer?.parentElement.classList.toggle("streaming", state === "streaming");
 }
 

@@ -26,4 +26,17 @@ public static class ChatStreamingResults
         ArgumentNullException.ThrowIfNull(conversationId);
         return new ChatStreamingEventsResult(conversationId);
     }
+
+    /// <summary>
+    /// Accepts the request's WebSocket upgrade and streams <paramref name="conversationId"/> as JSON messages, resuming from
+    /// its <c>lastEventId</c> query parameter (see <see cref="ChatStreamingWebSocketResult"/>).
+    /// </summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <returns>The result to return from the endpoint.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="conversationId"/> is null.</exception>
+    public static ChatStreamingWebSocketResult WebSocket(string conversationId)
+    {
+        ArgumentNullException.ThrowIfNull(conversationId);
+        return new ChatStreamingWebSocketResult(conversationId);
+    }
 }

@@ -25,6 +25,25 @@ public static class ChatStreamingEndpointRouteBuilderExtensions
             .WithDisplayName($"Chat streaming events {pattern}");
     }
 
+    /// <summary>
+    /// Maps a WebSocket endpoint that streams a conversation as JSON messages and resumes exactly from the upgrade request's
+    /// <c>lastEventId</c> query parameter; see <see cref="ChatStreamingWebSocketResult"/>. Requires <c>app.UseWebSockets()</c>.
+    /// </summary>
+    /// <param name="endpoints">The app or route group.</param>
+    /// <param name="pattern">The route; it must contain <c>{conversationId}</c>, e.g. <c>/chat/{conversationId}/ws</c>.</param>
+    /// <returns>A builder for conventions such as <c>RequireAuthorization()</c>, <c>RequireCors()</c>, <c>RequireRateLimiting()</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pattern"/> has no <c>{conversationId}</c> parameter.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException"><see cref="ChatStreamingHttpOptions"/> are invalid.</exception>
+    public static IEndpointConventionBuilder MapChatStreamingWebSocket(this IEndpointRouteBuilder endpoints, string pattern)
+    {
+        ValidateMapping(endpoints, pattern);
+
+        // Any method: an HTTP/1.1 upgrade is a GET, an HTTP/2 WebSocket a CONNECT; anything else is answered with 400.
+        return endpoints
+            .Map(pattern, static (string conversationId) => ChatStreamingResults.WebSocket(conversationId))
+            .WithDisplayName($"Chat streaming WebSocket {pattern}");
+    }
+
     private static void ValidateMapping(IEndpointRouteBuilder endpoints, string pattern)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

@@ -20,7 +20,7 @@ namespace StreamingCore.AspNetCore;
 /// writes and flushes each event before it asks the source for the next one, and the source is what writes them. (It
 /// never reads <c>Last-Event-ID</c> either; <see cref="ResumePoint"/> does.)
 /// </remarks>
-internal sealed class SseConnection
+internal sealed class SseConnection : IDisposable
 {
     // A comment line: clients ignore it, proxies and load balancers see traffic.
     private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
@@ -91,7 +91,7 @@ internal sealed class SseConnection
         var follower = new ConversationFollower(services.Store, conversationId, after, lifetime.Token);
         await using (follower.ConfigureAwait(false))
         {
-            var connection = new SseConnection(context, follower, lifetime, services);
+            using var connection = new SseConnection(context, follower, lifetime, services);
             try
             {
                 await connection.RunAsync().ConfigureAwait(false);
@@ -277,4 +277,6 @@ internal sealed class SseConnection
 
         // A pending heartbeat is cancelled with the lifetime; a cancelled task needs no observer.
     }
+
+    public void Dispose() => _json.Dispose();
 }

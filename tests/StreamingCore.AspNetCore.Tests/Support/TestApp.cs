@@ -71,6 +71,7 @@ internal sealed class TestApp : IAsyncDisposable
         if (map is null)
         {
             app.MapChatStreamingEvents(EventsRoute);
+            app.MapChatStreamingWebSocket(WebSocketRoute);
         }
         else
         {

@@ -52,7 +52,8 @@ public class PackageTests
 
     private string Single(string pattern)
     {
-        string[] files = Directory.GetFiles(_packageDirectory, pattern);
+        // .ci/run packs each package into its own subfolder of STREAMINGCORE_PACKAGE_DIR.
+        string[] files = Directory.GetFiles(_packageDirectory, pattern, SearchOption.AllDirectories);
         Assert.That(files, Has.Length.EqualTo(1), $"{pattern} in {_packageDirectory}");
         return files[0];
     }

@@ -1,0 +1,80 @@
+using System.Net.WebSockets;
+using NUnit.Framework;
+using StreamingCore.AspNetCore.Tests.Support;
+
+namespace StreamingCore.AspNetCore.Tests.WebSockets;
+
+public class WebSocketLifetimeTests
+{
+    private const string Conversation = "ws-lifetime";
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(13);
+
+    [Test]
+    public async Task MaxConnectionDuration_closes_with_1000_and_the_client_resumes_exactly()
+    {
+        await using TestApp app = await TestApp.StartAsync(http: o => o.MaxConnectionDuration = Duration);
+        app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        using WsClient first = await WsClient.ConnectAsync(app, Conversation);
+        Assert.That((await first.ReceiveAsync())?.Type(), Is.EqualTo("connected"));
+        string lastId = (await first.ReceiveAsync())!.Value.GetProperty("id").GetString()!;
+
+        await app.Time.WaitForTimersAsync(Duration);
+        app.Time.Advance(Duration);
+        Assert.That(await first.ReceiveCloseAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+        app.Store.Publish(ChatStreamingEvent.Delta(Conversation, "later"));
+        app.Store.Publish(ChatStreamingEvent.Finished(Conversation));
+        using WsClient second = await WsClient.ConnectAsync(app, Conversation, lastId);
+
+        Assert.That((await second.ReceiveThroughAsync("stream_complete")).Skip(1).Select(m => m.Sequence()), Is.EqualTo(new long[] { 2, 3 }));
+    }
+
+    [Test]
+    public async Task The_app_stopping_closes_with_1001()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using WsClient client = await WsClient.ConnectAsync(app, Conversation);
+        Assert.That((await client.ReceiveAsync())?.Type(), Is.EqualTo("connected"));
+        await app.Store.Subscribed.WaitForAsync(1);
+
+        app.StopApplication();
+
+        Assert.That(await client.ReceiveCloseAsync(), Is.EqualTo(WebSocketCloseStatus.EndpointUnavailable));
+        await app.Store.Released.WaitForAsync(1);
+    }
+
+    [Test]
+    public async Task A_client_close_completes_the_handshake_and_releases_the_subscription()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        using WsClient client = await WsClient.ConnectAsync(app, Conversation);
+        Assert.That((await client.ReceiveAsync())?.Type(), Is.EqualTo("connected"));
+        await app.Store.Subscribed.WaitForAsync(1);
+
+        await client.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", TestGuard.Token).Guarded();
+
+        Assert.That(client.Socket.State, Is.EqualTo(WebSocketState.Closed));
+        Assert.That(client.Socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+        await app.Store.Released.WaitForAsync(1);
+    }
+
+    [Test]
+    public async Task A_client_that_aborts_releases_its_subscription_and_another_client_gets_the_exact_text()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        using WsClient staying = await WsClient.ConnectAsync(app, Conversation);
+        using (WsClient leaving = await WsClient.ConnectAsync(app, Conversation))
+        {
+            await app.Store.Subscribed.WaitForAsync(2);
+            app.Store.Publish(ChatStreamingEvent.Delta(Conversation, new string('z', 100_000)));
+            leaving.Socket.Abort();
+        }
+
+        await app.Store.Released.WaitForAsync(1);
+        app.Store.Publish(ChatStreamingEvent.Delta(Conversation, "!"));
+        app.Store.Publish(ChatStreamingEvent.Finished(Conversation));
+
+        var text = string.Concat((await staying.ReceiveThroughAsync("stream_complete")).Where(m => m.Type() == "stream_chunk").Select(m => m.GetProperty("content").GetString()));
+        Assert.That(text, Is.EqualTo(new string('z', 100_000) + "!"));
+    }
+}

@@ -16,6 +16,9 @@ public static class WebSampleApp
     /// <summary>The conversation's events as Server-Sent Events (<c>MapChatStreamingEvents</c>).</summary>
     public const string EventsRoute = "/api/conversations/{conversationId}/events";
 
+    /// <summary>The conversation's events over a WebSocket (<c>MapChatStreamingWebSocket</c>), for clients that prefer one.</summary>
+    public const string WebSocketRoute = "/api/conversations/{conversationId}/ws";
+
     /// <summary>
     /// Builds the app. Configuration (appsettings.json, environment, command line) sets the endpoints'
     /// <c>ChatStreamingHttpOptions</c> (e.g. <c>--ChatStreamingHttpOptions:MaxConnectionDuration=00:00:05</c> to see the
@@ -39,8 +42,10 @@ public static class WebSampleApp
         WebApplication app = builder.Build();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseWebSockets();
         app.MapPost(MessagesRoute, PostMessage);
         app.MapChatStreamingEvents(EventsRoute);
+        app.MapChatStreamingWebSocket(WebSocketRoute);
         return app;
     }
 

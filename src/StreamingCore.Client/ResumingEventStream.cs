@@ -77,10 +77,11 @@ internal sealed class ResumingEventStream(HttpClient httpClient, Uri requestUri,
             }
 
             wait = true;
+            using HttpRequestMessage request = CreateRequest();
             HttpResponseMessage response;
             try
             {
-                response = await httpClient.SendAsync(CreateRequest(), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException ex)
             {

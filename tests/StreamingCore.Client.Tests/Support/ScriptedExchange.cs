@@ -23,8 +23,13 @@ internal sealed class ScriptedExchange(HttpContext context)
     /// <summary>Gets the request's headers.</summary>
     public IHeaderDictionary RequestHeaders => context.Request.Headers;
 
-    /// <summary>Gets a token that is cancelled when the client goes away.</summary>
-    public CancellationToken ClientGone => context.RequestAborted;
+    /// <summary>Completes when the client goes away (the server sees its connection close).</summary>
+    public Task ClientGoneAsync()
+    {
+        var gone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        context.RequestAborted.Register(() => gone.TrySetResult());
+        return gone.Task.WaitAsync(TestGuard.Token);
+    }
 
     /// <summary>Starts a 200 <c>text/event-stream</c> response and writes <paramref name="text"/>, if any.</summary>
     public async Task StartEventStreamAsync(string text = "")

@@ -133,13 +133,10 @@ internal sealed class WebSocketConnection : IDisposable
             catch (ChatStreamingException ex)
             {
                 // TooManySubscribers is a policy; the rest (not retained, overflow) end normally for the client to act on.
-                (string code, WebSocketCloseStatus status) = ex.Error switch
-                {
-                    ChatStreamingError.SequenceNotRetained => (WebSocketErrorCodes.SequenceNotRetained, WebSocketCloseStatus.NormalClosure),
-                    ChatStreamingError.TooManySubscribers => (WebSocketErrorCodes.TooManySubscribers, WebSocketCloseStatus.PolicyViolation),
-                    _ => (WebSocketErrorCodes.SubscriberOverflow, WebSocketCloseStatus.NormalClosure),
-                };
-                await RefuseAsync(code, ex.Message, status).ConfigureAwait(false);
+                WebSocketCloseStatus status = ex.Error == ChatStreamingError.TooManySubscribers
+                    ? WebSocketCloseStatus.PolicyViolation
+                    : WebSocketCloseStatus.NormalClosure;
+                await RefuseAsync(WebSocketErrorCodes.From(ex.Error), ex.Message, status).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (_lifetime.Token.IsCancellationRequested)

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace StreamingCore.AspNetCore;
 
 /// <summary>The <c>code</c> values of WebSocket <c>error</c> messages (snake_case, as the seed's message types).</summary>
@@ -17,4 +19,13 @@ internal static class WebSocketErrorCodes
 
     /// <summary>A response ended with a Failed event; the message's <c>id</c> is that event's position.</summary>
     public const string ResponseFailed = "response_failed";
+
+    /// <summary>The code of a store refusal: the <see cref="ChatStreamingError"/> in snake_case, so codes the core adds later get one too.</summary>
+    public static string From(ChatStreamingError error) => error switch
+    {
+        ChatStreamingError.SequenceNotRetained => SequenceNotRetained,
+        ChatStreamingError.TooManySubscribers => TooManySubscribers,
+        ChatStreamingError.SubscriberOverflow => SubscriberOverflow,
+        _ => JsonNamingPolicy.SnakeCaseLower.ConvertName(error.ToString()),
+    };
 }

@@ -68,17 +68,27 @@ internal sealed class TestApp : IAsyncDisposable
         WebApplication app = builder.Build();
         app.Urls.Add("http://127.0.0.1:0");
         app.UseWebSockets();
-        if (map is null)
+        try
         {
-            app.MapChatStreamingEvents(EventsRoute);
-            app.MapChatStreamingWebSocket(WebSocketRoute);
+            if (map is null)
+            {
+                app.MapChatStreamingEvents(EventsRoute);
+                app.MapChatStreamingWebSocket(WebSocketRoute);
+            }
+            else
+            {
+                map(app);
+            }
+
+            await app.StartAsync(TestGuard.Token);
         }
-        else
+        catch
         {
-            map(app);
+            await app.DisposeAsync();
+            observed.Inner.Dispose();
+            throw;
         }
 
-        await app.StartAsync(TestGuard.Token);
         string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return new TestApp(app, observed, time, new Uri(address));
     }

@@ -77,4 +77,32 @@ public class WebSocketLifetimeTests
         var text = string.Concat((await staying.ReceiveThroughAsync("stream_complete")).Where(m => m.Type() == "stream_chunk").Select(m => m.GetProperty("content").GetString()));
         Assert.That(text, Is.EqualTo(new string('z', 100_000) + "!"));
     }
+
+    [Test]
+    public async Task A_Reject_subscriber_that_falls_behind_gets_subscriber_overflow_then_1000_and_resumes_exactly()
+    {
+        await using TestApp app = await TestApp.StartAsync(store =>
+        {
+            store.SubscriberOverflow = OverflowStrategy.Reject;
+            store.SubscriberCapacity = 4;
+            store.MaxResponseLength = 16 * 1024 * 1024;
+        });
+        app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        using WsClient stalled = await WsClient.ConnectAsync(app, Conversation);
+        await app.Store.Subscribed.WaitForAsync(1);
+
+        string expected = ServerSentEvents.Overflow.PublishText(app.Store, Conversation, deltas: 4_000);
+        app.Store.Publish(ChatStreamingEvent.Finished(Conversation));
+
+        List<System.Text.Json.JsonElement> before = await stalled.ReceiveThroughAsync("error");
+        Assert.That(before[^1].GetProperty("code").GetString(), Is.EqualTo("subscriber_overflow"));
+        Assert.That(await stalled.ReceiveCloseAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+        string lastId = before[^2].GetProperty("id").GetString()!;
+        using WsClient resumed = await WsClient.ConnectAsync(app, Conversation, lastId);
+        List<System.Text.Json.JsonElement> after = (await resumed.ReceiveThroughAsync("stream_complete")).Skip(1).ToList();
+
+        List<System.Text.Json.JsonElement> events = [.. before.Skip(1).SkipLast(1), .. after];
+        Assert.That(events.Select(m => m.Sequence()), Is.EqualTo(Enumerable.Range(1, 4_002).Select(s => (long)s)));
+        Assert.That(string.Concat(events.Where(m => m.Type() == "stream_chunk").Select(m => m.GetProperty("content").GetString())), Is.EqualTo(expected));
+    }
 }

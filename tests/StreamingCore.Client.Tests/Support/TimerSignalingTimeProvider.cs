@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
+using NUnit.Framework;
 
 namespace StreamingCore.Client.Tests.Support;
 
@@ -26,7 +27,7 @@ internal sealed class TimerSignalingTimeProvider : FakeTimeProvider
     public async Task PassReconnectionDelayAsync(TimeSpan expected)
     {
         TimeSpan due = await NextTimerAsync();
-        NUnit.Framework.Assert.That(due, NUnit.Framework.Is.EqualTo(expected), "the reconnection delay");
+        Assert.That(due, Is.EqualTo(expected), "the reconnection delay");
         Advance(due);
     }
 

@@ -43,9 +43,10 @@ public sealed class ChatStreamingOptions
     public long MaxRetainedBytes { get; set; } = ChatStreamingConstants.DefaultMaxRetainedBytes;
 
     /// <summary>
-    /// Gets or sets how many subscriptions, across the store, may wait for a response that has not started (a client that
-    /// connects before its producer, or is up to date and waits for the next answer). One more is refused with
-    /// <see cref="ChatStreamingError.TooManySubscribers"/>, and creates nothing. Default 10,000.
+    /// Gets or sets how many subscriptions, across the store, may wait on conversations that have no active or retained
+    /// response (a client that connects before its producer; what anyone can open in bulk with made-up ids). One more is
+    /// refused with <see cref="ChatStreamingError.TooManySubscribers"/>, and creates nothing. A client that is up to date
+    /// with a conversation the store retains is not counted: that conversation is already bounded. Default 10,000.
     /// </summary>
     public int MaxWaitingSubscribers { get; set; } = ChatStreamingConstants.DefaultMaxWaitingSubscribers;
 

@@ -172,7 +172,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     /// <summary>Gets about how many bytes the retained (ended) responses hold; bounded by <see cref="ChatStreamingOptions.MaxRetainedBytes"/>.</summary>
     public long RetainedBytes => Interlocked.Read(ref _retainedBytes);
 
-    /// <summary>Gets how many subscriptions wait for a response to start; bounded by <see cref="ChatStreamingOptions.MaxWaitingSubscribers"/>.</summary>
+    /// <summary>Gets how many subscriptions wait on conversations that have no active or retained response; bounded by <see cref="ChatStreamingOptions.MaxWaitingSubscribers"/>.</summary>
     public int WaitingSubscriberCount => Volatile.Read(ref _waitingSubscribers);
 
     /// <summary>The events queued for Events observers, all together (tests check it stays bounded).</summary>
@@ -673,18 +673,22 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 $"Conversation '{conversation.Id}' already has {_maxSubscribers} live subscribers (MaxSubscribersPerConversation).");
         }
 
-        // With no active response the subscription waits for the next one: those are what anyone can open in bulk.
+        // With no active response the subscription waits for the next one. On a conversation that holds nothing else
+        // (no active or retained response) that is what anyone can open in bulk with made-up ids, so those are limited
+        // store-wide. A client that is up to date with a retained conversation waits too, but its conversation is already
+        // bounded (by the retention limits) and so are its subscribers (MaxSubscribersPerConversation).
         bool waiting = conversation.Active is null;
-        if (waiting && Interlocked.Increment(ref _waitingSubscribers) > _maxWaitingSubscribers)
+        bool limited = waiting && conversation.Ended.Count == 0;
+        if (limited && Interlocked.Increment(ref _waitingSubscribers) > _maxWaitingSubscribers)
         {
             Interlocked.Decrement(ref _waitingSubscribers);
             throw new ChatStreamingException(
                 ChatStreamingError.TooManySubscribers,
                 conversation.Id,
-                $"Cannot wait for a response in conversation '{conversation.Id}': {_maxWaitingSubscribers} subscriptions already wait for responses that have not started (MaxWaitingSubscribers).");
+                $"Cannot wait for a response in conversation '{conversation.Id}': {_maxWaitingSubscribers} subscriptions already wait on conversations that have no response yet (MaxWaitingSubscribers).");
         }
 
-        var subscription = new Subscription(conversation, _queueOptions) { IsWaiting = waiting };
+        var subscription = new Subscription(conversation, _queueOptions) { IsWaiting = waiting, CountsAsWaiting = limited };
         if (waiting && _waitingTimeout != Timeout.InfiniteTimeSpan)
         {
             subscription.WaitTimer = _timeProvider.CreateTimer(
@@ -706,7 +710,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         subscription.IsWaiting = false;
         subscription.WaitTimer?.Dispose();
         subscription.WaitTimer = null;
-        Interlocked.Decrement(ref _waitingSubscribers);
+        if (subscription.CountsAsWaiting)
+        {
+            subscription.CountsAsWaiting = false;
+            Interlocked.Decrement(ref _waitingSubscribers);
+        }
     }
 
     private void RemoveSubscriberLocked(Conversation conversation, Subscription subscription)

@@ -7,8 +7,11 @@ internal sealed class Subscription(Conversation conversation, ResponseBufferOpti
 
     public ResponseBuffer<ChatStreamingEvent> Buffer { get; } = new(bufferOptions);
 
-    /// <summary>True while it waits for a response to start (it counts against MaxWaitingSubscribers); under the conversation's lock.</summary>
+    /// <summary>True while it waits for a response to start (WaitingSubscriberTimeout applies); under the conversation's lock.</summary>
     public bool IsWaiting { get; set; }
+
+    /// <summary>True while it counts against MaxWaitingSubscribers: it waits on a conversation that had nothing else when it came.</summary>
+    public bool CountsAsWaiting { get; set; }
 
     /// <summary>Ends the wait after WaitingSubscriberTimeout; null when not waiting or the timeout is infinite.</summary>
     public ITimer? WaitTimer { get; set; }

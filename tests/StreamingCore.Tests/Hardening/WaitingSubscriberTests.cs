@@ -55,6 +55,35 @@ public class WaitingSubscriberTests
     }
 
     [Test]
+    public async Task A_client_up_to_date_with_a_retained_conversation_waits_even_when_made_up_ids_hold_every_slot()
+    {
+        (DefaultChatStreamingStore store, _) = StoreFixture.Create(o => o.MaxWaitingSubscribers = 2);
+        using (store)
+        {
+            List<ChatStreamingEvent> first = store.PublishResponse("c", "one");
+            var flood = new List<Task<bool>>();
+            foreach (string id in new[] { "made-up-1", "made-up-2" })
+            {
+                flood.Add(store.SubscribeAsync(id).GetAsyncEnumerator(TestGuard.Token).MoveNextAsync().AsTask());
+            }
+
+            var refused = await Assert.ThrowsAsync<ChatStreamingException>(async () => await store.SubscribeAsync("made-up-3").GetAsyncEnumerator(TestGuard.Token).MoveNextAsync());
+            Assert.That(refused!.Error, Is.EqualTo(ChatStreamingError.TooManySubscribers));
+
+            // Following the conversation into its next answer needs no slot: the conversation is retained anyway.
+            Task<List<ChatStreamingEvent>> follower = store.SubscribeAsync("c", first[^1].Position).ToListAsync();
+            List<ChatStreamingEvent> second = store.PublishResponse("c", "two");
+            Assert.That(await follower.Guarded(), Is.EqualTo(second));
+            Assert.That(store.WaitingSubscriberCount, Is.EqualTo(2));
+            store.Dispose();
+            foreach (Task<bool> wait in flood)
+            {
+                Assert.That(async () => await wait.Guarded(), Throws.InstanceOf<ObjectDisposedException>());
+            }
+        }
+    }
+
+    [Test]
     public async Task An_abandoned_waiter_is_released_after_the_waiting_timeout()
     {
         (DefaultChatStreamingStore store, Microsoft.Extensions.Time.Testing.FakeTimeProvider time) = StoreFixture.Create();

@@ -20,6 +20,9 @@ internal sealed class SampleServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>Gets the app's services (the store, the fake chat client).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <param name="time">The clock of the store, the endpoints and the fake model.</param>
     /// <param name="settings">Configuration keys and values, as on the command line (<c>WebSample:TokenDelay</c>, ...).</param>
     public static async Task<SampleServer> StartAsync(TimeProvider time, IReadOnlyDictionary<string, string> settings)

@@ -240,6 +240,37 @@ public class ChatRouteTests
         });
     }
 
+    [Test]
+    public async Task A_failed_answer_ends_with_text_end_error_and_finish_error_then_DONE()
+    {
+        var time = new FakeTimeProvider();
+        await using SampleServer server = await SampleServer.StartAsync(time, Settings);
+        using var http = new HttpClient { BaseAddress = server.Address };
+        using HttpResponseMessage post = await ChatRequests.PostAsync(http, "c1", Message);
+        using UIMessageStreamReader reader = await ChatRequests.ReaderAsync(post);
+        time.Advance(TimeSpan.FromSeconds(3));
+        await reader.ReadDeltasAsync(3);
+
+        // The app stopping cancels the answer: UseChatStreaming publishes Failed("canceled").
+        Task stopping = server.StopAsync();
+        await reader.ReadToEndAsync();
+        await stopping;
+
+        string textId = (string)reader.Chunks.ElementAt(1)["id"]!;
+        JsonObject[] expectedEnd =
+        [
+            new() { ["type"] = "text-end", ["id"] = textId },
+            new() { ["type"] = "error", ["errorText"] = "canceled" },
+            new() { ["type"] = "finish", ["finishReason"] = "error" },
+        ];
+        Assert.Multiple(() =>
+        {
+            Assert.That(reader.Chunks.TakeLast(3).Select(c => c.ToJsonString()), Is.EqualTo(expectedEnd.Select(c => c.ToJsonString())));
+            Assert.That(reader.Payloads[^1], Is.EqualTo(UIMessageStreamReader.Done));
+            Assert.That(FakeChatModel.AnswerTo(Message), Does.StartWith(reader.Text), "the text sent before the failure, exact");
+        });
+    }
+
     [TestCase("stop", "stop")]
     [TestCase("length", "length")]
     [TestCase("tool_calls", "tool-calls")]

@@ -43,6 +43,9 @@ internal sealed class SampleServer : IAsyncDisposable
         return new SampleServer(app, new Uri(address + "/"));
     }
 
+    /// <summary>Stops the app as a shutdown does (ApplicationStopping cancels the answers); <see cref="DisposeAsync"/> still disposes it.</summary>
+    public async Task StopAsync() => await _app.StopAsync(TestGuard.Token);
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync(TestGuard.Token);

@@ -31,7 +31,7 @@ public static class ChatEndpoints
         ChatRequest? chat;
         try
         {
-            chat = await JsonSerializer.DeserializeAsync(request.Body, UIMessageChunkJsonContext.Default.ChatRequest, cancellationToken);
+            chat = await JsonSerializer.DeserializeAsync(request.Body, UIMessageJsonContext.Default.ChatRequest, cancellationToken);
         }
         catch (JsonException ex)
         {

@@ -76,7 +76,7 @@ public sealed class UIMessageStreamResult(Answer answer) : IResult
         }
 
         json.Reset(destination);
-        JsonSerializer.Serialize(json, chunk, UIMessageChunkJsonContext.Default.UIMessageChunk);
+        JsonSerializer.Serialize(json, chunk, UIMessageJsonContext.Default.UIMessageChunk);
         json.Flush();
     }
 

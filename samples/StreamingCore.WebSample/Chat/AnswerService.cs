@@ -46,15 +46,18 @@ public sealed class AnswerService(IChatStreamingStore store, IChatClient chatCli
             messages = [new ChatMessage(ChatRole.System, systemPrompt), .. conversation.History, question];
         }
 
-        // The pipeline publishes Started in its first MoveNextAsync, before it calls the model, and refuses there when the
-        // store has an active response; so the first MoveNextAsync runs here, and the rest of the answer in the background.
+        // UseChatStreaming publishes Started in the first MoveNextAsync, before it calls the model, and refuses there when the
+        // store has an active response. Nothing outside it in this pipeline awaits before calling it, so Started is published
+        // by the time MoveNextAsync returns: the first one runs here, the rest of the answer in the background. (A middleware
+        // that awaits first, e.g. a rate limiter, would need StartedPositionAsync to wait for the Started after the last answer.)
         CancellationToken stopping = lifetime.ApplicationStopping;
         IAsyncEnumerator<ChatResponseUpdate> updates = chatClient
             .GetStreamingResponseAsync(messages, new ChatOptions { ConversationId = conversationId }, stopping)
             .GetAsyncEnumerator(stopping);
         ValueTask<bool> first = updates.MoveNextAsync();
-        if (first.IsFaulted)
+        if (first.IsCompleted && !first.IsCompletedSuccessfully)
         {
+            // Refused before Started (an active response, an invalid id) or canceled (the app is stopping): no answer began.
             try
             {
                 await first;

@@ -53,7 +53,10 @@ public sealed class FakeChatClient(FakeChatModel model) : IChatClient
 
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null)
-        => serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this : null;
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace StreamingCore.WebSample.AISdk;
 
-/// <summary>The JSON of the UI message stream: camelCase, source-generated.</summary>
+/// <summary>The JSON of the AI SDK routes (the chunks written, the chat request read): camelCase, source-generated.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(UIMessageChunk))]
 [JsonSerializable(typeof(ChatRequest))]
-internal sealed partial class UIMessageChunkJsonContext : JsonSerializerContext;
+internal sealed partial class UIMessageJsonContext : JsonSerializerContext;

@@ -179,6 +179,35 @@ public class ChatRouteTests
     }
 
     [Test]
+    public async Task DONE_is_written_once_the_answer_is_saved_so_the_next_message_is_taken_and_sees_it()
+    {
+        var time = new FakeTimeProvider();
+        await using SampleServer server = await SampleServer.StartAsync(time, Settings, services => services
+            .AddChatClient(s => s.GetRequiredService<FakeChatClient>())
+            .Use(inner => new SlowToEndChatClient(inner)) // outside UseChatStreaming: Finished is published, then the end is slow
+            .UseChatStreaming());
+        using var http = new HttpClient { BaseAddress = server.Address };
+        using HttpResponseMessage post = await ChatRequests.PostAsync(http, "c1", Message);
+        time.Advance(TimeSpan.FromSeconds(Tokens.Count + 1));
+        using UIMessageStreamReader reader = await ChatRequests.ReaderAsync(post);
+        await reader.ReadToEndAsync();
+
+        // Nothing waits here: whatever [DONE] promises must hold the moment it is read.
+        bool active = server.Services.GetRequiredService<AnswerService>().TryGetActive("c1", out _);
+        IReadOnlyList<ChatMessage> history = server.Services.GetRequiredService<AnswerService>().History("c1");
+        using HttpResponseMessage resume = await ChatRequests.ResumeAsync(http, "c1");
+        using HttpResponseMessage next = await ChatRequests.PostAsync(http, "c1", "next");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(active, Is.False, "the answer is no longer active");
+            Assert.That(Describe(history), Is.EqualTo(new[] { $"user: {Message}", $"assistant: {FakeChatModel.AnswerTo(Message)}" }), "and it is in the history");
+            Assert.That(resume.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+            Assert.That(next.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the next message is taken at once");
+        });
+    }
+
+    [Test]
     public async Task A_second_answer_in_the_chat_has_its_own_messageId_and_text()
     {
         var time = new FakeTimeProvider();
@@ -279,6 +308,23 @@ public class ChatRouteTests
     [TestCase(null, "stop")]
     public void Finish_reasons_map_onto_the_AI_SDK_values(string? reason, string expected)
         => Assert.That(UIMessageStreamResult.FinishReasonOf(reason is null ? null : new ChatFinishReason(reason)), Is.EqualTo(expected));
+
+    /// <summary>Ends its call's stream only a while after the inner stream ended, like a pipeline that saves something at the end.</summary>
+    private sealed class SlowToEndChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                yield return update;
+            }
+
+            // Real time on purpose: the test reads [DONE] without touching the clock, so only a server that waits for the
+            // answer's end before [DONE] passes; a correct server passes however long this takes.
+            await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
+        }
+    }
 
     private static string Prompt(string persona) => Personas.TryGetPrompt(persona, out string? prompt) ? prompt : throw new ArgumentException(persona);
 

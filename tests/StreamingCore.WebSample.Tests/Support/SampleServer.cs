@@ -25,7 +25,8 @@ internal sealed class SampleServer : IAsyncDisposable
 
     /// <param name="time">The clock of the store, the endpoints and the fake model.</param>
     /// <param name="settings">Configuration keys and values, as on the command line (<c>WebSample:TokenDelay</c>, ...).</param>
-    public static async Task<SampleServer> StartAsync(TimeProvider time, IReadOnlyDictionary<string, string> settings)
+    /// <param name="services">Changes to the sample's services, after its own registrations (e.g. another chat pipeline).</param>
+    public static async Task<SampleServer> StartAsync(TimeProvider time, IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? services = null)
     {
         string[] args =
         [
@@ -37,6 +38,7 @@ internal sealed class SampleServer : IAsyncDisposable
         {
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(time);
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync(TestGuard.Token);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -24,8 +24,13 @@ public sealed class AnswerService(IChatStreamingStore store, IChatClient chatCli
     /// </summary>
     /// <exception cref="ChatStreamingException">The conversation already has an active answer (<see cref="ChatStreamingError.ResponseAlreadyStarted"/>), or a store limit.</exception>
     /// <exception cref="ArgumentException">The conversation id is invalid, or there is no such persona.</exception>
+    /// <param name="conversationId">The conversation: 1 to 256 characters, no control characters.</param>
+    /// <param name="text">The user's message.</param>
+    /// <param name="persona">One of <see cref="Personas.Names"/>; <see langword="null"/> for <see cref="Personas.Default"/>.</param>
+    /// <param name="cancellationToken">The caller's request: once it is canceled nothing starts; a started answer goes on without it.</param>
     public async Task<Answer> StartAsync(string conversationId, string text, string? persona, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (!Personas.TryGetPrompt(persona, out string? systemPrompt))
         {
             throw new ArgumentException($"There is no persona '{persona}'; use one of: {string.Join(", ", Personas.Names)}.", nameof(persona));
@@ -74,7 +79,8 @@ public sealed class AnswerService(IChatStreamingStore store, IChatClient chatCli
 
         // The answer goes on without the caller if it leaves now; ProduceAsync never faults.
         _ = ProduceAsync(conversation, answer, updates, first);
-        answer.Started = await StartedPositionAsync(conversationId, cancellationToken);
+        // Not the caller's token: the answer must become resumable even if the caller has just left.
+        answer.Started = await StartedPositionAsync(conversationId, stopping);
         conversation.Show(answer);
         return answer;
     }

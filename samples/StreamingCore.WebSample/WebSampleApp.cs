@@ -1,16 +1,20 @@
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StreamingCore.AspNetCore;
+using StreamingCore.WebSample.AISdk;
 
 namespace StreamingCore.WebSample;
 
 /// <summary>
 /// The web sample: a page that sends a message and watches the answer stream in through <c>EventSource</c>, resuming
-/// exactly after every dropped connection. <see cref="Create"/> builds it; <c>Program.cs</c> runs it, and the browser
-/// tests start it in-process on a real port.
+/// exactly after every dropped connection; and the AI SDK's routes (<see cref="ChatEndpoints"/>), so a React
+/// <c>useChat</c> front end works unchanged. Answers come from an <see cref="IChatClient"/> pipeline with
+/// <c>UseChatStreaming()</c>. <see cref="Create"/> builds it; <c>Program.cs</c> runs it, and the tests start it in-process
+/// on a real port.
 /// </summary>
 public static class WebSampleApp
 {
-    /// <summary>Send a message: <c>POST {"text": "..."}</c> → 202 and the answer starts.</summary>
+    /// <summary>Send a message: <c>POST {"text": "...", "persona": "calm_coach"}</c> → 202 and the answer starts.</summary>
     public const string MessagesRoute = "/api/conversations/{conversationId}/messages";
 
     /// <summary>The conversation's events as Server-Sent Events (<c>MapChatStreamingEvents</c>).</summary>
@@ -35,6 +39,13 @@ public static class WebSampleApp
         builder.Services.Configure<ChatStreamingHttpOptions>(builder.Configuration.GetSection(nameof(ChatStreamingHttpOptions)));
         builder.Services.Configure<WebSampleOptions>(builder.Configuration.GetSection(WebSampleOptions.Section));
         builder.Services.AddSingleton<FakeChatModel>();
+        builder.Services.AddSingleton<FakeChatClient>();
+
+        // The model: the fake by default (no network, no key). To use a real provider, return its IChatClient here; see the
+        // sample's README. UseOpenTelemetry is outermost so the store's response activity nests under the chat activity.
+        builder.Services.AddChatClient(services => services.GetRequiredService<FakeChatClient>())
+            .UseOpenTelemetry()
+            .UseChatStreaming();
         builder.Services.AddSingleton<AnswerService>();
         builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
@@ -46,11 +57,12 @@ public static class WebSampleApp
         app.MapPost(MessagesRoute, PostMessage);
         app.MapChatStreamingEvents(EventsRoute);
         app.MapChatStreamingWebSocket(WebSocketRoute);
+        app.MapAISdkChat();
         return app;
     }
 
     /// <summary>Starts the answer to a message; 202 with where to read it, 409 while the conversation has an active answer.</summary>
-    private static IResult PostMessage(string conversationId, MessageRequest message, AnswerService answers)
+    private static async Task<IResult> PostMessage(string conversationId, MessageRequest message, AnswerService answers, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(message.Text))
         {
@@ -59,9 +71,9 @@ public static class WebSampleApp
 
         try
         {
-            ChatStreamingEvent started = answers.Start(conversationId, message.Text);
+            Answer answer = await answers.StartAsync(conversationId, message.Text, message.Persona, cancellationToken);
             string events = $"/api/conversations/{Uri.EscapeDataString(conversationId)}/events";
-            return TypedResults.Accepted(events, new MessageAccepted(conversationId, started.Position.ToString(), events));
+            return TypedResults.Accepted(events, new MessageAccepted(conversationId, answer.Started.ToString(), events));
         }
         catch (ChatStreamingException ex) when (ex.Error == ChatStreamingError.ResponseAlreadyStarted)
         {

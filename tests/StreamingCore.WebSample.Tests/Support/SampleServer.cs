@@ -20,9 +20,13 @@ internal sealed class SampleServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>Gets the app's services (the store, the fake chat client).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <param name="time">The clock of the store, the endpoints and the fake model.</param>
     /// <param name="settings">Configuration keys and values, as on the command line (<c>WebSample:TokenDelay</c>, ...).</param>
-    public static async Task<SampleServer> StartAsync(TimeProvider time, IReadOnlyDictionary<string, string> settings)
+    /// <param name="services">Changes to the sample's services, after its own registrations (e.g. another chat pipeline).</param>
+    public static async Task<SampleServer> StartAsync(TimeProvider time, IReadOnlyDictionary<string, string> settings, Action<IServiceCollection>? services = null)
     {
         string[] args =
         [
@@ -34,11 +38,15 @@ internal sealed class SampleServer : IAsyncDisposable
         {
             builder.Logging.ClearProviders();
             builder.Services.AddSingleton(time);
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync(TestGuard.Token);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new SampleServer(app, new Uri(address + "/"));
     }
+
+    /// <summary>Stops the app as a shutdown does (ApplicationStopping cancels the answers); <see cref="DisposeAsync"/> still disposes it.</summary>
+    public async Task StopAsync() => await _app.StopAsync(TestGuard.Token);
 
     public async ValueTask DisposeAsync()
     {

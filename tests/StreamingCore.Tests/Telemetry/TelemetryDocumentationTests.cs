@@ -15,11 +15,11 @@ public class TelemetryDocumentationTests
 
     [TestCaseSource(nameof(Names))]
     public void The_telemetry_doc_names_it(string name)
-        => Assert.That(File.ReadAllText(Repository.File("docs", "telemetry.md")), Does.Contain($"`{name}`"));
+        => Assert.That(File.ReadAllText(Repository.PathOf("docs", "telemetry.md")), Does.Contain($"`{name}`"));
 
     [Test]
     public void The_doc_lists_the_bucket_boundaries_the_code_advises()
         => Assert.That(
-            File.ReadAllText(Repository.File("docs", "telemetry.md")),
+            File.ReadAllText(Repository.PathOf("docs", "telemetry.md")),
             Does.Contain("[" + string.Join(", ", StreamingCoreDiagnostics.SecondsBuckets.Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]"));
 }

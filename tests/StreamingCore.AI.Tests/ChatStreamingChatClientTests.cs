@@ -139,6 +139,29 @@ public class ChatStreamingChatClientTests
     }
 
     [Test]
+    public async Task A_non_streaming_Finished_carries_ChatResponse_Usage_only_not_usage_contents_left_in_its_messages()
+    {
+        // A provider may leave UsageContent in the message while also setting Usage (or set no Usage at all): the contract
+        // names ChatResponse.Usage as the non-streaming call's usage, so nothing is added to it or made up without it.
+        var withBoth = new ChatResponse(new ChatMessage(ChatRole.Assistant, [new TextContent("Hi"), new UsageContent(new UsageDetails { InputTokenCount = 100, OutputTokenCount = 50 })]))
+        {
+            Usage = new UsageDetails { InputTokenCount = 20, OutputTokenCount = 4 },
+        };
+        var contentOnly = new ChatResponse(new ChatMessage(ChatRole.Assistant, [new TextContent("Hi"), new UsageContent(new UsageDetails { InputTokenCount = 100, OutputTokenCount = 50 })]));
+        using var both = new ChatStreamingChatClient(new ScriptedChatClient { Response = withBoth }, _store);
+        using var onlyContent = new ChatStreamingChatClient(new ScriptedChatClient { Response = contentOnly }, _store);
+
+        await both.GetResponseAsync(Prompt(), Options("c1")).Guarded();
+        await onlyContent.GetResponseAsync(Prompt(), Options("c2")).Guarded();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await _store.ReadResponseAsync("c1")).Terminal().Usage, Is.EqualTo(new TokenUsage(20, 4)), "ChatResponse.Usage, not summed with the message's UsageContent");
+            Assert.That((await _store.ReadResponseAsync("c2")).Terminal().Usage, Is.Null, "no ChatResponse.Usage, no usage");
+        });
+    }
+
+    [Test]
     public async Task A_non_streaming_response_without_text_publishes_no_delta()
     {
         var inner = new ScriptedChatClient { Response = new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-1", "lookup")])) };

@@ -149,7 +149,7 @@ internal sealed class ResponsePublisher
             PublishDelta(text);
         }
 
-        Count(update.Contents);
+        Count(update.Contents, usageFromContents: true);
     }
 
     private void Observe(ChatResponse response)
@@ -163,7 +163,9 @@ internal sealed class ResponsePublisher
         IList<ChatMessage> messages = response.Messages;
         for (int i = 0; i < messages.Count; i++)
         {
-            Count(messages[i].Contents);
+            // The usage of a non-streaming call is ChatResponse.Usage only: a UsageContent a provider left in a message is not
+            // added to it (ToChatResponse has already moved the stream's into Usage), nor made into usage when Usage is null.
+            Count(messages[i].Contents, usageFromContents: false);
         }
 
         if (response.Usage is { } usage)
@@ -187,7 +189,7 @@ internal sealed class ResponsePublisher
         }
     }
 
-    private void Count(IList<AIContent> contents)
+    private void Count(IList<AIContent> contents, bool usageFromContents)
     {
         for (int i = 0; i < contents.Count; i++)
         {
@@ -196,7 +198,11 @@ internal sealed class ResponsePublisher
                 case TextContent:
                     break;
                 case UsageContent usage:
-                    AddUsage(usage.Details);
+                    if (usageFromContents)
+                    {
+                        AddUsage(usage.Details);
+                    }
+
                     break;
                 case TextReasoningContent:
                     _reasoningContents++;

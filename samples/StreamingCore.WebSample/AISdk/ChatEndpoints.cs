@@ -84,9 +84,12 @@ public static class ChatEndpoints
         }
     }
 
-    /// <summary>The chat's active answer from its start, live to <c>[DONE]</c>; 204 when it has none (never waits for one).</summary>
-    private static IResult ResumeStream(string id, AnswerService answers)
-        => answers.TryGetActive(id, out Answer? answer) ? new UIMessageStreamResult(answer) : TypedResults.NoContent();
+    /// <summary>
+    /// The chat's active answer from its start, live to <c>[DONE]</c>; 204 when it has none. It never waits for a next answer;
+    /// an answer whose <c>Started</c> is published but not yet located is active, so it is waited for, not answered 204.
+    /// </summary>
+    private static async Task<IResult> ResumeStream(string id, AnswerService answers, CancellationToken cancellationToken)
+        => await answers.ActiveAsync(id, cancellationToken) is { } answer ? new UIMessageStreamResult(answer) : TypedResults.NoContent();
 
     private static IResult BadRequest(string detail) => TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest);
 }

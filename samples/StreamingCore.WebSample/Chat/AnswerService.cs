@@ -80,16 +80,32 @@ public sealed class AnswerService(IChatStreamingStore store, IChatClient chatCli
         // The answer goes on without the caller if it leaves now; ProduceAsync never faults.
         _ = ProduceAsync(conversation, answer, updates, first);
         // Not the caller's token: the answer must become resumable even if the caller has just left.
-        answer.Started = await StartedPositionAsync(conversationId, stopping);
-        conversation.Show(answer);
+        answer.Locate(await StartedPositionAsync(conversationId, stopping));
         return answer;
     }
 
-    /// <summary>The conversation's active answer, if it has one whose <c>Started</c> is published.</summary>
-    public bool TryGetActive(string conversationId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Answer? answer)
+    /// <summary>
+    /// The conversation's active answer, with its <see cref="Answer.Started"/> position; <see langword="null"/> when it has
+    /// none. An answer whose <c>Started</c> is being published or located is waited for (it is active in the store already),
+    /// never a next one: an answer refused or ended meanwhile gives <see langword="null"/>.
+    /// </summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    public async Task<Answer?> ActiveAsync(string conversationId, CancellationToken cancellationToken)
     {
-        answer = _conversations.TryGetValue(conversationId, out ConversationState? conversation) ? conversation.Visible : null;
-        return answer is not null;
+        if (!_conversations.TryGetValue(conversationId, out ConversationState? conversation))
+        {
+            return null;
+        }
+
+        Answer? answer = conversation.Current();
+        if (answer is null || !await answer.Located.WaitAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        // Ended since it was located: its [DONE] may be written, so it is no longer served.
+        return ReferenceEquals(conversation.Current(), answer) ? answer : null;
     }
 
     /// <summary>A copy of the conversation's history (user messages and finished answers; the system prompt is per call).</summary>
@@ -163,9 +179,6 @@ public sealed class AnswerService(IChatStreamingStore store, IChatClient chatCli
         // The answer being produced; set before the pipeline is called, so a second message is refused at once.
         public Answer? Active { get; set; }
 
-        // The active answer once its Started position is known (what the resume route serves); null otherwise.
-        public Answer? Visible { get; set; }
-
         public void Begin(Answer answer, ChatMessage question)
         {
             lock (Gate)
@@ -177,15 +190,11 @@ public sealed class AnswerService(IChatStreamingStore store, IChatClient chatCli
             }
         }
 
-        public void Show(Answer answer)
+        public Answer? Current()
         {
             lock (Gate)
             {
-                // An answer that already ended is not shown again.
-                if (ReferenceEquals(Active, answer))
-                {
-                    Visible = answer;
-                }
+                return Active;
             }
         }
 
@@ -201,7 +210,6 @@ public sealed class AnswerService(IChatStreamingStore store, IChatClient chatCli
                 if (ReferenceEquals(Active, answer))
                 {
                     Active = null;
-                    Visible = null;
                 }
             }
 

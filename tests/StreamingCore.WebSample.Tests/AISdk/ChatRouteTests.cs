@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using StreamingCore.WebSample.AISdk;
@@ -151,6 +152,43 @@ public class ChatRouteTests
     }
 
     [Test]
+    public async Task Resume_while_the_answer_is_starting_is_that_answer_not_204()
+    {
+        // The window between the answer's Started (published: the store has it active) and the moment the sample knows its
+        // position: "while an answer is active: that answer from its start", so the resume route must not say 204 there.
+        var time = new FakeTimeProvider();
+        SlowToFindStartStore? store = null;
+        await using SampleServer server = await SampleServer.StartAsync(time, Settings, services => services.Replace(
+            ServiceDescriptor.Singleton<IChatStreamingStore>(s => store = new SlowToFindStartStore(s.GetRequiredService<DefaultChatStreamingStore>()))));
+        using var http = new HttpClient { BaseAddress = server.Address };
+        AnswerService answers = server.Services.GetRequiredService<AnswerService>();
+        Task<HttpResponseMessage> posting = ChatRequests.PostAsync(http, "c1", Message);
+        await store!.Reached.WaitAsync(TestGuard.Token);
+
+        Task<Answer?> activeInTheWindow = answers.ActiveAsync("c1", TestGuard.Token);
+        bool waitedForTheStart = !activeInTheWindow.IsCompleted;
+        Task<HttpResponseMessage> resuming = ChatRequests.ResumeAsync(http, "c1");
+        store.Release();
+        Answer? active = await activeInTheWindow;
+        using HttpResponseMessage post = await posting;
+        using HttpResponseMessage resume = await resuming;
+        time.Advance(TimeSpan.FromSeconds(Tokens.Count + 1));
+        using UIMessageStreamReader original = await ChatRequests.ReaderAsync(post);
+        using UIMessageStreamReader resumed = await ChatRequests.ReaderAsync(resume);
+        await original.ReadToEndAsync();
+        await resumed.ReadToEndAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(server.Services.GetRequiredService<DefaultChatStreamingStore>().GetResponseStatistics("c1"), Has.Count.EqualTo(1));
+            Assert.That(waitedForTheStart, Is.True, "its position is not known yet, so it is waited for");
+            Assert.That(active, Is.Not.Null, "Started is published: the answer is active");
+            Assert.That(resume.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(resumed.Payloads, Is.EqualTo(original.Payloads), "the same chunks, the same start messageId, then [DONE]");
+        });
+    }
+
+    [Test]
     public async Task Resume_is_204_once_the_answer_ended_although_the_store_still_retains_it()
     {
         var time = new FakeTimeProvider();
@@ -193,7 +231,7 @@ public class ChatRouteTests
         await reader.ReadToEndAsync();
 
         // Nothing waits here: whatever [DONE] promises must hold the moment it is read.
-        bool active = server.Services.GetRequiredService<AnswerService>().TryGetActive("c1", out _);
+        bool active = await server.Services.GetRequiredService<AnswerService>().ActiveAsync("c1", TestGuard.Token) is not null;
         IReadOnlyList<ChatMessage> history = server.Services.GetRequiredService<AnswerService>().History("c1");
         using HttpResponseMessage resume = await ChatRequests.ResumeAsync(http, "c1");
         using HttpResponseMessage next = await ChatRequests.PostAsync(http, "c1", "next");

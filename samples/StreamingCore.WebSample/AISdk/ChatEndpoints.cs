@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace StreamingCore.WebSample.AISdk;
 
@@ -88,8 +89,28 @@ public static class ChatEndpoints
     /// The chat's active answer from its start, live to <c>[DONE]</c>; 204 when it has none. It never waits for a next answer;
     /// an answer whose <c>Started</c> is published but not yet located is active, so it is waited for, not answered 204.
     /// </summary>
-    private static async Task<IResult> ResumeStream(string id, AnswerService answers, CancellationToken cancellationToken)
-        => await answers.ActiveAsync(id, cancellationToken) is { } answer ? new UIMessageStreamResult(answer) : TypedResults.NoContent();
+    private static async Task<IResult> ResumeStream(string id, HttpContext httpContext, AnswerService answers, CancellationToken cancellationToken)
+        => await answers.ActiveAsync(ChatIdOf(id, httpContext), cancellationToken) is { } answer ? new UIMessageStreamResult(answer) : TypedResults.NoContent();
+
+    /// <summary>
+    /// The chat id as the client sent it. The transport encodes it with <c>encodeURIComponent</c>, and the server decodes a
+    /// path except <c>%2F</c>, so the route value of <c>team/42</c> is <c>team%2F42</c> and cannot be told from an id that
+    /// really is <c>team%2F42</c> (sent as <c>team%252F42</c>): the id is decoded once from the request's raw target.
+    /// </summary>
+    private static string ChatIdOf(string routeValue, HttpContext httpContext)
+    {
+        if (!routeValue.Contains('%', StringComparison.Ordinal) || httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is not { } rawTarget)
+        {
+            return routeValue;
+        }
+
+        // {pathBase}/api/chat/{id}/stream[?query]: the id is the segment before the last one, still encoded.
+        ReadOnlySpan<char> path = rawTarget.AsSpan();
+        int query = path.IndexOfAny('?', '#');
+        path = query >= 0 ? path[..query] : path;
+        path = path[..path.LastIndexOf('/')];
+        return Uri.UnescapeDataString(path[(path.LastIndexOf('/') + 1)..].ToString());
+    }
 
     private static IResult BadRequest(string detail) => TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest);
 }

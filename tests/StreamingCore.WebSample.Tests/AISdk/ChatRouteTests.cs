@@ -151,6 +151,32 @@ public class ChatRouteTests
         });
     }
 
+    [TestCase("team/42")]
+    [TestCase("50%2F50")]
+    [TestCase("a b?c#d")]
+    public async Task Resume_finds_a_chat_whose_id_the_transport_percent_encodes(string chatId)
+    {
+        // DefaultChatTransport calls {api}/{encodeURIComponent(chatId)}/stream; the server decodes a path except "%2F", so
+        // the route value alone cannot tell "team/42" (sent as team%2F42) from "50%2F50" (sent as 50%252F50).
+        var time = new FakeTimeProvider();
+        await using SampleServer server = await SampleServer.StartAsync(time, Settings);
+        using var http = new HttpClient { BaseAddress = server.Address };
+        using HttpResponseMessage post = await ChatRequests.PostAsync(http, chatId, Message);
+        using UIMessageStreamReader original = await ChatRequests.ReaderAsync(post);
+
+        using HttpResponseMessage resume = await ChatRequests.ResumeAsync(http, chatId);
+        time.Advance(TimeSpan.FromSeconds(Tokens.Count + 1));
+        using UIMessageStreamReader resumed = await ChatRequests.ReaderAsync(resume);
+        await resumed.ReadToEndAsync();
+        await original.ReadToEndAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(resume.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(resumed.Payloads, Is.EqualTo(original.Payloads));
+        });
+    }
+
     [Test]
     public async Task Resume_while_the_answer_is_starting_is_that_answer_not_204()
     {

@@ -68,6 +68,27 @@ public class FailureTests
     }
 
     [Test]
+    public async Task A_provider_stream_that_also_throws_when_disposed_still_hands_the_caller_the_providers_exception()
+    {
+        // An HTTP-backed stream may throw again when disposed after a broken read: the caller must still get the exception
+        // the provider threw (the same object, as the Failed event names it), not the disposal's.
+        InvalidOperationException thrown = ProviderError();
+        var inner = new BrokenStreamChatClient(thrown, new IOException("connection reset while disposing"));
+        using var client = new ChatStreamingChatClient(inner, _store);
+
+        Exception? caught = await Assert.CatchAsync(() => client.GetStreamingResponseAsync(Prompt(), Options("c1")).ReadAllAsync(TestGuard.Token));
+
+        ChatStreamingEvent failed = (await _store.ReadResponseAsync("c1")).Terminal();
+        Assert.Multiple(() =>
+        {
+            Assert.That(caught, Is.SameAs(thrown));
+            Assert.That(failed.Error, Is.EqualTo("InvalidOperationException: model overloaded"));
+            Assert.That(inner.Disposed, Is.True, "the provider's stream is still disposed");
+            Assert.That(_store.ActiveResponseCount, Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task The_caller_canceling_publishes_Failed_canceled_and_throws_OperationCanceledException()
     {
         var inner = new ScriptedChatClient(Text("Hel"), Text("lo"));
@@ -316,5 +337,37 @@ public class FailureTests
             Assert.That(inner.Calls.Single().RequestCount, Is.EqualTo(slowStep + 1), "nothing requested after the refusal");
             Assert.That(inner.Calls.Single().Disposed, Is.True);
         });
+    }
+
+    /// <summary>A provider whose stream yields one update, then throws; disposing it throws too.</summary>
+    private sealed class BrokenStreamChatClient(Exception onRead, Exception onDispose) : IChatClient, IAsyncEnumerable<ChatResponseUpdate>, IAsyncEnumerator<ChatResponseUpdate>
+    {
+        private int _reads;
+
+        public bool Disposed { get; private set; }
+
+        public ChatResponseUpdate Current { get; } = Text("Hel");
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+            => throw new NotSupportedException();
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+            => this;
+
+        public IAsyncEnumerator<ChatResponseUpdate> GetAsyncEnumerator(CancellationToken cancellationToken = default) => this;
+
+        public ValueTask<bool> MoveNextAsync() => _reads++ == 0 ? new(true) : ValueTask.FromException<bool>(onRead);
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.FromException(onDispose);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 }

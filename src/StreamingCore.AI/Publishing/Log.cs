@@ -18,4 +18,11 @@ internal static partial class Log
         Level = LogLevel.Debug,
         Message = "The response of conversation {ConversationId} was already ended by the store; its Failed event was not published: {Reason}")]
     public static partial void ResponseAlreadyEnded(ILogger logger, string conversationId, string reason);
+
+    [LoggerMessage(
+        EventId = 3,
+        EventName = "StreamDisposeFailed",
+        Level = LogLevel.Warning,
+        Message = "Disposing the update stream of conversation {ConversationId} threw after the call had failed; the call's own exception is the one thrown.")]
+    public static partial void StreamDisposeFailed(ILogger logger, string conversationId, Exception exception);
 }

@@ -62,6 +62,9 @@ internal sealed class ResponsePublisher
         // and the response that is already active is not touched, because this publisher never started one.
         ResponsePublisher publisher = Start(store, conversationId, logger);
         IAsyncEnumerator<ChatResponseUpdate>? updates = null;
+
+        // True while an exception is on its way to the caller: disposing the provider's stream must not replace it.
+        bool failing = false;
         try
         {
             while (true)
@@ -82,6 +85,7 @@ internal sealed class ResponsePublisher
                 }
                 catch (Exception exception)
                 {
+                    failing = true;
                     publisher.Fail(exception, cancellationToken);
                     throw;
                 }
@@ -89,7 +93,9 @@ internal sealed class ResponsePublisher
                 yield return update;
             }
 
+            failing = true;
             publisher.Finish();
+            failing = false;
         }
         finally
         {
@@ -98,7 +104,22 @@ internal sealed class ResponsePublisher
             publisher.Cancel();
             if (updates is not null)
             {
-                await updates.DisposeAsync().ConfigureAwait(false);
+                if (failing)
+                {
+                    try
+                    {
+                        await updates.DisposeAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception exception)
+                    {
+                        // The caller gets the exception the provider (or the store) threw, the one Failed names.
+                        Log.StreamDisposeFailed(logger, conversationId, exception);
+                    }
+                }
+                else
+                {
+                    await updates.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
     }

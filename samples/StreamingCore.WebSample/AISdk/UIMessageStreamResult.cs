@@ -12,7 +12,7 @@ namespace StreamingCore.WebSample.AISdk;
 /// </summary>
 /// <remarks>
 /// <c>Started</c> → <c>start</c> (messageId from the Started position, the same for every reader) and <c>text-start</c>;
-/// each non-empty <c>Delta</c> → <c>text-delta</c>; <c>Finished</c> → <c>text-end</c> and <c>finish</c> with the model's
+/// each non-empty <c>Delta</c> → <c>text-delta</c> (a trailing high surrogate held back for the next one); <c>Finished</c> → <c>text-end</c> and <c>finish</c> with the model's
 /// finish reason; <c>Failed</c> → <c>text-end</c>, <c>error</c> with the event's error and <c>finish</c> with
 /// <c>error</c>. <c>finish</c> waits for the answer to be saved, so once <c>[DONE]</c> is written the conversation takes
 /// the next message and its resume route answers 204.
@@ -87,6 +87,11 @@ public sealed class UIMessageStreamResult(Answer answer) : IResult
         var beforeStart = new ChatStreamPosition(answer.Started.Epoch, answer.Started.Sequence - 1);
         string messageId = $"msg-{answer.Started.Epoch}-{answer.Started.Sequence}";
         string textId = $"text-{answer.Started.Sequence}";
+
+        // A high surrogate that ended the previous delta, held back until its low surrogate comes: JSON cannot carry half a
+        // character (System.Text.Json writes U+FFFD for it), so a character the model split across two updates would
+        // otherwise reach the client as two replacement characters.
+        string? heldBack = null;
         await foreach (ChatStreamingEvent streamingEvent in store.SubscribeAsync(answer.ConversationId, beforeStart, cancellationToken))
         {
             switch (streamingEvent.Kind)
@@ -96,14 +101,36 @@ public sealed class UIMessageStreamResult(Answer answer) : IResult
                     yield return Item(new TextStartChunk(textId));
                     break;
                 case ChatStreamingEventKind.Delta when streamingEvent.Text is { Length: > 0 } text:
-                    yield return Item(new TextDeltaChunk(textId, text));
+                    string whole = heldBack is null ? text : heldBack + text;
+                    heldBack = null;
+                    if (char.IsHighSurrogate(whole[^1]))
+                    {
+                        heldBack = whole[^1..];
+                        whole = whole[..^1];
+                    }
+
+                    if (whole.Length > 0)
+                    {
+                        yield return Item(new TextDeltaChunk(textId, whole));
+                    }
+
                     break;
                 case ChatStreamingEventKind.Finished:
+                    if (heldBack is not null)
+                    {
+                        yield return Item(new TextDeltaChunk(textId, heldBack));
+                    }
+
                     yield return Item(new TextEndChunk(textId));
                     await answer.Completion.WaitAsync(cancellationToken);
                     yield return Item(new FinishChunk(FinishReasonOf(answer.FinishReason)));
                     break;
                 case ChatStreamingEventKind.Failed:
+                    if (heldBack is not null)
+                    {
+                        yield return Item(new TextDeltaChunk(textId, heldBack));
+                    }
+
                     yield return Item(new TextEndChunk(textId));
                     yield return Item(new ErrorChunk(streamingEvent.Error ?? "The answer failed."));
                     await answer.Completion.WaitAsync(cancellationToken);

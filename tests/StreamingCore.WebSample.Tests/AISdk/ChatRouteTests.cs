@@ -243,6 +243,21 @@ public class ChatRouteTests
     }
 
     [Test]
+    public async Task A_character_split_across_two_updates_reaches_the_client_whole()
+    {
+        // A model may split a surrogate pair (an emoji) between two updates: each chunk alone is not valid text.
+        await using SampleServer server = await SampleServer.StartAsync(new FakeTimeProvider(), Settings, services => services
+            .AddChatClient(_ => new SplitCharacterChatClient("Hi \uD83D", "\uDE00 there"))
+            .UseChatStreaming());
+        using var http = new HttpClient { BaseAddress = server.Address };
+        using HttpResponseMessage post = await ChatRequests.PostAsync(http, "c1", Message);
+        using UIMessageStreamReader reader = await ChatRequests.ReaderAsync(post);
+        await reader.ReadToEndAsync();
+
+        Assert.That(reader.Text, Is.EqualTo("Hi \uD83D\uDE00 there"));
+    }
+
+    [Test]
     public async Task DONE_is_written_once_the_answer_is_saved_so_the_next_message_is_taken_and_sees_it()
     {
         var time = new FakeTimeProvider();
@@ -374,6 +389,28 @@ public class ChatRouteTests
         => Assert.That(UIMessageStreamResult.FinishReasonOf(reason is null ? null : new ChatFinishReason(reason)), Is.EqualTo(expected));
 
     /// <summary>Ends its call's stream only a while after the inner stream ended, like a pipeline that saves something at the end.</summary>
+    private sealed class SplitCharacterChatClient(params string[] texts) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+            => throw new NotSupportedException();
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            foreach (string text in texts)
+            {
+                await Task.Yield();
+                yield return new ChatResponseUpdate(ChatRole.Assistant, text);
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     private sealed class SlowToEndChatClient(IChatClient inner) : DelegatingChatClient(inner)
     {
         public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(

@@ -114,6 +114,41 @@ public class ChatRouteTests
     }
 
     [Test]
+    public async Task A_whole_useChat_history_with_fields_the_sample_ignores_is_answered()
+    {
+        // What DefaultChatTransport posts on a second message: every earlier message, assistant ones with reasoning, tool,
+        // step, source, file and data parts and metadata, and the new user message last.
+        const string body = """
+            {"id":"c1","trigger":"submit-message","messages":[
+              {"id":"u1","role":"user","metadata":{"at":1},"parts":[{"type":"text","text":"first"},{"type":"file","mediaType":"image/png","url":"data:image/png;base64,AA=="}]},
+              {"id":"a1","role":"assistant","metadata":{"model":"m"},"parts":[
+                {"type":"step-start"},
+                {"type":"reasoning","text":"thinking","state":"done","providerMetadata":{"p":{"k":1}}},
+                {"type":"tool-weather","toolCallId":"t1","state":"output-available","input":{"city":"Oslo"},"output":{"temp":[1,2]}},
+                {"type":"dynamic-tool","toolName":"x","toolCallId":"t2","state":"output-error","input":null,"errorText":"e"},
+                {"type":"source-url","sourceId":"s1","url":"https://example.com","title":"t"},
+                {"type":"data-progress","id":"d1","data":{"done":true}},
+                {"type":"text","text":"an answer","state":"done"}]},
+              {"id":"u2","role":"user","parts":[{"type":"text","text":"How does the page resume after a dropped connection?"}]}]}
+            """;
+        var time = new FakeTimeProvider();
+        await using SampleServer server = await SampleServer.StartAsync(time, Settings);
+        using var http = new HttpClient { BaseAddress = server.Address };
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/chat") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestGuard.Token);
+        time.Advance(TimeSpan.FromSeconds(Tokens.Count + 1));
+        using UIMessageStreamReader reader = await ChatRequests.ReaderAsync(response);
+        await reader.ReadToEndAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(reader.Text, Is.EqualTo(FakeChatModel.AnswerTo(Message)), "the last (user) message is answered");
+        });
+    }
+
+    [Test]
     public async Task Resume_is_204_for_a_chat_never_seen()
     {
         await using SampleServer server = await SampleServer.StartAsync(new FakeTimeProvider(), Settings);

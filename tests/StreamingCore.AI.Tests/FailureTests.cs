@@ -310,6 +310,40 @@ public class FailureTests
         });
     }
 
+    [Test]
+    public async Task A_call_whose_response_the_store_ended_stops_once_another_response_began_and_never_ends_that_one()
+    {
+        // The store ends a stalled response (idle timeout); the user retries, so a new response begins in the conversation;
+        // then the stalled provider wakes up. The store knows responses only by conversation, so the stale call's first
+        // delta lands in the new response: the call must stop there, and never end the new response with its Finished.
+        var time = new FakeTimeProvider();
+        TimeSpan idle = TimeSpan.FromSeconds(30);
+        using DefaultChatStreamingStore store = CreateStore(time, o => o.IdleTimeout = idle);
+        var inner = new ScriptedChatClient(Text("Hel"), Text("lo"), Text("!"));
+        Gate slowModel = inner.BlockAt(1);
+        using var client = new ChatStreamingChatClient(inner, store);
+        Task<List<ChatResponseUpdate>> reading = client.GetStreamingResponseAsync(Prompt(), Options("c1")).ReadAllAsync(TestGuard.Token);
+        await slowModel.Reached.Guarded();
+        time.Advance(idle);
+        store.Publish(ChatStreamingEvent.Started("c1"));
+        store.Publish(ChatStreamingEvent.Delta("c1", "retry "));
+
+        slowModel.Release();
+
+        ChatStreamingException? stopped = await Assert.ThrowsAsync<ChatStreamingException>(() => reading.Guarded());
+        Assert.Multiple(() =>
+        {
+            Assert.That(stopped!.Error, Is.EqualTo(ChatStreamingError.ResponseNotStarted));
+            Assert.That(inner.Calls.Single().RequestCount, Is.EqualTo(2), "nothing requested after the stale delta");
+            Assert.That(inner.Calls.Single().Disposed, Is.True);
+            Assert.That(store.GetStatistics("c1")!.Outcome, Is.EqualTo(ChatResponseOutcome.Streaming), "the new response is not ended by the stale call");
+        });
+
+        store.Publish(ChatStreamingEvent.Finished("c1"));
+        string[] deltas = (await store.ReadResponseAsync("c1")).Deltas()!;
+        Assert.That(deltas, Does.Not.Contain("!"), "the stale call published no more than the delta that revealed it (a store limit: it cannot refuse that one)");
+    }
+
     [TestCase(1, new[] { "Hel" })]
     [TestCase(2, new[] { "Hel", "lo" })]
     public async Task A_response_the_store_ended_for_idleness_stops_the_call_with_the_stores_error(int slowStep, string[] deltas)

@@ -23,8 +23,13 @@ internal sealed class ResponsePublisher
     // Receives the count of contents that publish no delta, and store refusals that are swallowed.
     private readonly ILogger _logger;
 
-    // True once Finished or Failed was published (or refused because the store had already ended the response).
+    // True once Finished or Failed was published (or refused because the store had already ended the response, or the
+    // conversation has another response since).
     private bool _ended;
+
+    // Where the last event of this response was stamped (null epoch: a store that stamps nothing, so nothing is checked).
+    private string? _epoch;
+    private long _sequence;
 
     // Token counts summed over every UsageContent (as ToChatResponse sums them), or taken from ChatResponse.Usage.
     private long _inputTokens;
@@ -157,8 +162,35 @@ internal sealed class ResponsePublisher
 
     private static ResponsePublisher Start(IChatStreamingStore store, string conversationId, ILogger logger)
     {
-        store.Publish(ChatStreamingEvent.Started(conversationId));
-        return new ResponsePublisher(store, conversationId, logger);
+        ChatStreamingEvent started = store.Publish(ChatStreamingEvent.Started(conversationId));
+        return new ResponsePublisher(store, conversationId, logger) { _epoch = started.Epoch, _sequence = started.Sequence };
+    }
+
+    /// <summary>
+    /// Checks that an event this call published followed its previous one. The store numbers a conversation's events one by
+    /// one, and nobody else publishes into an active response, so a gap means the store ended this response (its idle
+    /// timeout) and another one began: the event went into that one. The store cannot tell responses apart, so that event
+    /// cannot be refused; the call stops there, and publishes nothing more, above all no Finished or Failed that would end
+    /// the other producer's response.
+    /// </summary>
+    private void CheckFollows(ChatStreamingEvent published)
+    {
+        if (_epoch is null || published.Epoch is null)
+        {
+            return;
+        }
+
+        if (!string.Equals(published.Epoch, _epoch, StringComparison.Ordinal) || published.Sequence != _sequence + 1)
+        {
+            _ended = true;
+            throw new ChatStreamingException(
+                ChatStreamingError.ResponseNotStarted,
+                _conversationId,
+                $"The response of conversation '{_conversationId}' was ended by the store (for example its idle timeout) and another " +
+                "response has begun since; this call publishes nothing more.");
+        }
+
+        _sequence = published.Sequence;
     }
 
     private void Observe(ChatResponseUpdate update)
@@ -197,9 +229,10 @@ internal sealed class ResponsePublisher
 
     private void PublishDelta(string text)
     {
+        ChatStreamingEvent published;
         try
         {
-            _store.Publish(ChatStreamingEvent.Delta(_conversationId, text));
+            published = _store.Publish(ChatStreamingEvent.Delta(_conversationId, text));
         }
         catch (Exception exception)
         {
@@ -208,6 +241,8 @@ internal sealed class ResponsePublisher
             End(ChatStreamingEvent.Failed(_conversationId, ErrorFor(exception)));
             throw;
         }
+
+        CheckFollows(published);
     }
 
     private void Count(IList<AIContent> contents, bool usageFromContents)

@@ -218,13 +218,13 @@ public class ChatRouteTests
         // The window between the answer's Started (published: the store has it active) and the moment the sample knows its
         // position: "while an answer is active: that answer from its start", so the resume route must not say 204 there.
         var time = new FakeTimeProvider();
-        SlowToFindStartStore? store = null;
         await using SampleServer server = await SampleServer.StartAsync(time, Settings, services => services.Replace(
-            ServiceDescriptor.Singleton<IChatStreamingStore>(s => store = new SlowToFindStartStore(s.GetRequiredService<DefaultChatStreamingStore>()))));
+            ServiceDescriptor.Singleton<IChatStreamingStore>(s => new SlowToFindStartStore(s.GetRequiredService<DefaultChatStreamingStore>()))));
+        var store = (SlowToFindStartStore)server.Services.GetRequiredService<IChatStreamingStore>();
         using var http = new HttpClient { BaseAddress = server.Address };
         AnswerService answers = server.Services.GetRequiredService<AnswerService>();
         Task<HttpResponseMessage> posting = ChatRequests.PostAsync(http, "c1", Message);
-        await store!.Reached.WaitAsync(TestGuard.Token);
+        await store.Reached.WaitAsync(TestGuard.Token);
 
         Task<Answer?> activeInTheWindow = answers.ActiveAsync("c1", TestGuard.Token);
         bool waitedForTheStart = !activeInTheWindow.IsCompleted;

@@ -28,7 +28,7 @@ public class SseWireFormatTests
         app.Client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip, br");
 
         using SseStream stream = await SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
-        string?[] lines = [await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync()];
+        string?[] lines = [await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync()];
 
         Assert.Multiple(() =>
         {
@@ -36,9 +36,9 @@ public class SseWireFormatTests
             Assert.That(stream.Response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/event-stream"));
             Assert.That(stream.Response.Headers.CacheControl?.NoCache, Is.True);
             Assert.That(stream.Response.Content.Headers.ContentEncoding, Has.None.EqualTo("gzip").And.None.EqualTo("br"));
-            Assert.That(lines, Is.EqualTo(new[] { "retry: 2500", string.Empty, "event: started", $"data: {{\"conversationId\":\"wire\",\"sequence\":1,\"kind\":\"started\",\"timestamp\":\"{Round(started.Timestamp)}\"}}" }));
+            // The contract's order: id:, event:, data: (a line-by-line client that acts on data: already has the event's id).
+            Assert.That(lines, Is.EqualTo(new[] { "retry: 2500", string.Empty, $"id: {started.Position}", "event: started", $"data: {{\"conversationId\":\"wire\",\"sequence\":1,\"kind\":\"started\",\"timestamp\":\"{Round(started.Timestamp)}\"}}", string.Empty }));
         });
-        Assert.That(await stream.ReadLineAsync(), Is.EqualTo($"id: {started.Position}"));
     }
 
     [Test]
@@ -105,9 +105,9 @@ public class SseWireFormatTests
         await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 2);
         app.Time.Advance(TestApp.Heartbeat - TimeSpan.FromTicks(1));
         ChatStreamingEvent started = app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        Assert.That(await stream.ReadLineAsync(), Is.EqualTo($"id: {started.Position}"));
         Assert.That(await stream.ReadLineAsync(), Is.EqualTo("event: started"));
         Assert.That(await stream.ReadLineAsync(), Does.StartWith("data: "));
-        Assert.That(await stream.ReadLineAsync(), Is.EqualTo($"id: {started.Position}"));
         Assert.That(await stream.ReadLineAsync(), Is.Empty);
         app.Time.Advance(TimeSpan.FromTicks(1));
         Assert.That(await stream.ReadLineAsync(), Is.EqualTo(": heartbeat"));

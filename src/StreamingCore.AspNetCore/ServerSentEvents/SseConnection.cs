@@ -201,12 +201,15 @@ internal sealed class SseConnection : IDisposable
     private ReadOnlyMemory<byte> FormatEvent(in ChatStreamingEvent streamingEvent)
     {
         _frame.ResetWrittenCount();
+        // Position checks the epoch's characters; an event without one was never published (a custom store's bug).
+        ChatStreamPosition position = streamingEvent.Position;
+        string epoch = position.Epoch ?? throw new InvalidOperationException(
+            $"The store yielded an unpublished event of conversation '{streamingEvent.ConversationId}' (no epoch); it has no id to send.");
         _frame.Write("id: "u8);
-        string epoch = streamingEvent.Epoch!;
         _frame.Advance(Encoding.ASCII.GetBytes(epoch, _frame.GetSpan(epoch.Length)));
         _frame.Write(":"u8);
         Span<byte> digits = _frame.GetSpan(20);
-        streamingEvent.Sequence.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture);
+        position.Sequence.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture);
         _frame.Advance(written);
         _frame.Write("\nevent: "u8);
         _frame.Write(ChatEventJson.EventNameUtf8(streamingEvent.Kind));

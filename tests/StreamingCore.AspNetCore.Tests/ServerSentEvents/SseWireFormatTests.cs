@@ -118,5 +118,58 @@ public class SseWireFormatTests
         Assert.That(await stream.ReadLineAsync(), Is.EqualTo(": heartbeat"));
     }
 
+    [Test]
+    public async Task An_unpublished_event_from_a_custom_store_is_never_sent_with_an_empty_id()
+    {
+        // An empty id: line would reset a browser's last event id, and its next reconnection would start over.
+        await using TestApp app = await TestApp.StartAsync(services: s => s.AddSingleton<IChatStreamingStore>(new UnpublishedEventStore()));
+
+        using SseStream stream = await SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
+        List<string> lines = [];
+        try
+        {
+            // Up to the end of the body, or of an event's data (then the stream would wait for the fake store's next event).
+            while (await stream.ReadLineAsync() is { } line)
+            {
+                lines.Add(line);
+                if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+        catch (HttpRequestException)
+        {
+            // The endpoint aborted the response.
+        }
+        catch (IOException)
+        {
+            // The endpoint aborted the response.
+        }
+
+        Assert.That(lines, Has.None.StartsWith("id:"));
+        Assert.That(lines, Has.None.StartsWith("event:"));
+    }
+
+    /// <summary>A store that yields an event it never stamped: no epoch, sequence 0.</summary>
+    private sealed class UnpublishedEventStore : IChatStreamingStore
+    {
+        public IObservable<ChatStreamingEvent> Events => throw new NotSupportedException();
+
+        public ChatStreamingEvent Publish(ChatStreamingEvent streamingEvent) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+            => YieldAsync(conversationId, cancellationToken);
+
+        public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, ChatStreamPosition after, CancellationToken cancellationToken = default)
+            => YieldAsync(conversationId, cancellationToken);
+
+        private static async IAsyncEnumerable<ChatStreamingEvent> YieldAsync(string conversationId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            yield return ChatStreamingEvent.Started(conversationId);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+
     private static string Round(DateTimeOffset timestamp) => timestamp.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
 }

@@ -148,12 +148,18 @@ public class SseBenchmarks
     }
 
     /// <summary>
-    /// The event as the contract frames it, in the order <c>SseFormatter</c> writes the fields (<c>event:</c>, <c>data:</c>,
-    /// <c>id:</c>; any order is valid SSE) and with the same JSON, so that both streams are byte for byte the same.
+    /// The event as the contract frames it (<c>id:</c>, <c>event:</c>, <c>data:</c>, the endpoint's order) and with the same
+    /// JSON, so that both streams are byte for byte the same.
     /// </summary>
     private static void WriteEvent(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json, in ChatStreamingEvent e)
     {
-        buffer.Write("event: "u8);
+        buffer.Write("id: "u8);
+        ChatStreamPosition position = e.Position;
+        buffer.Advance(Encoding.UTF8.GetBytes(position.Epoch, buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(position.Epoch.Length))));
+        buffer.Write(":"u8);
+        position.Sequence.TryFormat(buffer.GetSpan(20), out int written, provider: CultureInfo.InvariantCulture);
+        buffer.Advance(written);
+        buffer.Write("\nevent: "u8);
         buffer.Write(KindUtf8[(int)e.Kind]);
         buffer.Write("\ndata: "u8);
         json.Reset(buffer);
@@ -169,12 +175,6 @@ public class SseBenchmarks
         json.WriteString("timestamp"u8, e.Timestamp);
         json.WriteEndObject();
         json.Flush();
-        buffer.Write("\nid: "u8);
-        ChatStreamPosition position = e.Position;
-        buffer.Advance(Encoding.UTF8.GetBytes(position.Epoch, buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(position.Epoch.Length))));
-        buffer.Write(":"u8);
-        position.Sequence.TryFormat(buffer.GetSpan(20), out int written, provider: CultureInfo.InvariantCulture);
-        buffer.Advance(written);
         buffer.Write("\n\n"u8);
     }
 
@@ -183,7 +183,7 @@ public class SseBenchmarks
     {
         string kind = KindNames[(int)e.Kind];
         string data = JsonSerializer.Serialize(new EventPayload(e.ConversationId, e.Sequence, kind, e.Text, e.Timestamp), SerializerOptions);
-        string text = $"event: {kind}\ndata: {data}\nid: {e.Position}\n\n";
+        string text = $"id: {e.Position}\nevent: {kind}\ndata: {data}\n\n";
         buffer.Advance(Encoding.UTF8.GetBytes(text, buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length))));
     }
 

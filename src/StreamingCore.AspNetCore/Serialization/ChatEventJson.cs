@@ -38,13 +38,13 @@ internal static class ChatEventJson
     private static readonly JsonEncodedText StreamCompleteType = JsonEncodedText.Encode("stream_complete");
     private static readonly JsonEncodedText ErrorType = JsonEncodedText.Encode("error");
 
-    /// <summary>The SSE <c>event:</c> name of a kind: <c>started</c>, <c>delta</c>, <c>finished</c> or <c>failed</c>.</summary>
-    public static string EventName(ChatStreamingEventKind kind) => kind switch
+    /// <summary>The SSE <c>event:</c> name of a kind, as UTF-8: <c>started</c>, <c>delta</c>, <c>finished</c> or <c>failed</c>.</summary>
+    public static ReadOnlySpan<byte> EventNameUtf8(ChatStreamingEventKind kind) => kind switch
     {
-        ChatStreamingEventKind.Started => "started",
-        ChatStreamingEventKind.Delta => "delta",
-        ChatStreamingEventKind.Finished => "finished",
-        ChatStreamingEventKind.Failed => "failed",
+        ChatStreamingEventKind.Started => "started"u8,
+        ChatStreamingEventKind.Delta => "delta"u8,
+        ChatStreamingEventKind.Finished => "finished"u8,
+        ChatStreamingEventKind.Failed => "failed"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a defined ChatStreamingEventKind."),
     };
 

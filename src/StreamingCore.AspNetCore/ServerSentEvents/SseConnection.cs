@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -14,11 +13,12 @@ namespace StreamingCore.AspNetCore;
 /// the events and heartbeat comments until the client leaves, the app stops or the connection's time is up.
 /// </summary>
 /// <remarks>
-/// Events are framed by <see cref="SseFormatter"/>. It lacks two things this endpoint needs: it cannot write a comment
-/// (heartbeats) and it writes <c>retry:</c> only inside an event, after its <c>data:</c>, while the contract wants it
-/// as the very first line. Both are written here straight to the response body, and only between events: the formatter
-/// writes and flushes each event before it asks the source for the next one, and the source is what writes them. (It
-/// never reads <c>Last-Event-ID</c> either; <see cref="ResumePoint"/> does.)
+/// Each event is framed here as the contract writes it: <c>id:</c>, <c>event:</c>, <c>data:</c>, then a blank line.
+/// <c>System.Net.ServerSentEvents.SseFormatter</c> does not fit: it writes <c>id:</c> after <c>data:</c>, so a
+/// client that reads line by line and acts on <c>data:</c> would still hold the previous event's id (and resume one event
+/// too early: a duplicate); it cannot write a comment (heartbeats); and it writes <c>retry:</c> only inside an event, after
+/// its <c>data:</c>, while the contract wants it as the very first line. It never reads <c>Last-Event-ID</c> either;
+/// <see cref="ResumePoint"/> does.
 /// </remarks>
 internal sealed class SseConnection : IDisposable
 {
@@ -40,7 +40,10 @@ internal sealed class SseConnection : IDisposable
     // The settings, validated.
     private readonly ChatStreamingHttpOptions _options;
 
-    // Writes each event's data JSON into the formatter's buffer; reset per event, allocated once per connection.
+    // The frame of one event, written whole and flushed; reused for every event of the connection.
+    private readonly ArrayBufferWriter<byte> _frame = new(256);
+
+    // Writes each event's data JSON into _frame; reset per event, allocated once per connection.
     private readonly Utf8JsonWriter _json = new(Stream.Null);
 
     // The next heartbeat while the stream waits; one timer per interval, never one per event. Null when none is due.
@@ -142,7 +145,7 @@ internal sealed class SseConnection : IDisposable
 
             // Writes are cancelled only when the client leaves; the app stopping or the duration passing ends the source
             // between two events, so the body ends normally and EventSource reconnects with the last complete event's id.
-            await SseFormatter.WriteAsync(EventsAsync(first == Step.Event), _context.Response.Body, FormatData, clientLeft).ConfigureAwait(false);
+            await WriteEventsAsync(first == Step.Event, clientLeft).ConfigureAwait(false);
         }
         catch (Exception ex) when (clientLeft.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
@@ -177,37 +180,45 @@ internal sealed class SseConnection : IDisposable
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The events for <see cref="SseFormatter"/>; writes heartbeat comments itself while the formatter is idle.</summary>
-    private async IAsyncEnumerable<SseItem<ChatStreamingEvent>> EventsAsync(bool firstIsEvent)
+    /// <summary>Writes each event and each due heartbeat comment, flushing after each, until the connection is over.</summary>
+    private async Task WriteEventsAsync(bool firstIsEvent, CancellationToken clientLeft)
     {
         Stream body = _context.Response.Body;
-        CancellationToken clientLeft = _context.RequestAborted;
         Step step = firstIsEvent ? Step.Event : await NextAfterStartAsync().ConfigureAwait(false);
         while (step != Step.End)
         {
-            if (step == Step.Event)
-            {
-                ChatStreamingEvent current = _follower.Current;
-                yield return new SseItem<ChatStreamingEvent>(current, ChatEventJson.EventName(current.Kind))
-                {
-                    EventId = current.Position.ToString(),
-                };
-            }
-            else
-            {
-                await body.WriteAsync(Heartbeat, clientLeft).ConfigureAwait(false);
-                await body.FlushAsync(clientLeft).ConfigureAwait(false);
-            }
-
+            ReadOnlyMemory<byte> bytes = step == Step.Event ? FormatEvent(_follower.Current) : Heartbeat;
+            await body.WriteAsync(bytes, clientLeft).ConfigureAwait(false);
+            await body.FlushAsync(clientLeft).ConfigureAwait(false);
             step = await NextAfterStartAsync().ConfigureAwait(false);
         }
     }
 
-    private void FormatData(SseItem<ChatStreamingEvent> item, IBufferWriter<byte> destination)
+    /// <summary>
+    /// One event's frame: <c>id: epoch:sequence</c>, <c>event: kind</c>, <c>data: {json}</c>, a blank line. The id is
+    /// <c>[A-Za-z0-9._:-]</c> and the JSON escapes every control character, so no field can contain a line break.
+    /// </summary>
+    private ReadOnlyMemory<byte> FormatEvent(in ChatStreamingEvent streamingEvent)
     {
-        _json.Reset(destination);
-        ChatEventJson.WriteSseData(_json, item.Data);
+        _frame.ResetWrittenCount();
+        // Position checks the epoch's characters; an event without one was never published (a custom store's bug).
+        ChatStreamPosition position = streamingEvent.Position;
+        string epoch = position.Epoch ?? throw new InvalidOperationException(
+            $"The store yielded an unpublished event of conversation '{streamingEvent.ConversationId}' (no epoch); it has no id to send.");
+        _frame.Write("id: "u8);
+        _frame.Advance(Encoding.ASCII.GetBytes(epoch, _frame.GetSpan(epoch.Length)));
+        _frame.Write(":"u8);
+        Span<byte> digits = _frame.GetSpan(20);
+        position.Sequence.TryFormat(digits, out int written, default, CultureInfo.InvariantCulture);
+        _frame.Advance(written);
+        _frame.Write("\nevent: "u8);
+        _frame.Write(ChatEventJson.EventNameUtf8(streamingEvent.Kind));
+        _frame.Write("\ndata: "u8);
+        _json.Reset(_frame);
+        ChatEventJson.WriteSseData(_json, streamingEvent);
         _json.Flush();
+        _frame.Write("\n\n"u8);
+        return _frame.WrittenMemory;
     }
 
     /// <summary>

@@ -68,6 +68,34 @@ public class SseBadInputTests
     }
 
     [Test]
+    public async Task An_empty_Last_Event_ID_header_falls_back_to_the_lastEventId_query_parameter()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        ChatStreamingEvent started = app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        app.Store.Publish(ChatStreamingEvent.Delta(Conversation, "a"));
+        app.Store.Publish(ChatStreamingEvent.Finished(Conversation));
+
+        // Raw HTTP, so that the empty header is certainly on the wire.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(app.Address.Host, app.Address.Port, TestGuard.Token);
+        using var stream = tcp.GetStream();
+        string request = $"GET {TestApp.EventsPath(Conversation)}?lastEventId={Uri.EscapeDataString(started.Position.ToString())} HTTP/1.1\r\n"
+            + $"Host: {app.Address.Authority}\r\nLast-Event-ID: \r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request), TestGuard.Token);
+        using var reader = new StreamReader(stream);
+        string? status = await reader.ReadLineAsync(TestGuard.Token).AsTask().Guarded();
+        List<string> lines = [];
+        while (await reader.ReadLineAsync(TestGuard.Token).AsTask().Guarded() is { } line && !line.StartsWith("event: finished", StringComparison.Ordinal))
+        {
+            lines.Add(line);
+        }
+
+        Assert.That(status, Is.EqualTo("HTTP/1.1 200 OK"));
+        Assert.That(lines, Has.None.EqualTo("event: started"), "resumed after the query's position, not from the start");
+        Assert.That(lines, Has.Some.EqualTo("event: delta"));
+    }
+
+    [Test]
     public async Task An_over_long_conversation_id_is_400_and_256_characters_are_accepted()
     {
         await using TestApp app = await TestApp.StartAsync();

@@ -28,7 +28,7 @@ public class SseWireFormatTests
         app.Client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip, br");
 
         using SseStream stream = await SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
-        string?[] lines = [await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync()];
+        string?[] lines = [await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync(), await stream.ReadLineAsync()];
 
         Assert.Multiple(() =>
         {
@@ -36,9 +36,9 @@ public class SseWireFormatTests
             Assert.That(stream.Response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/event-stream"));
             Assert.That(stream.Response.Headers.CacheControl?.NoCache, Is.True);
             Assert.That(stream.Response.Content.Headers.ContentEncoding, Has.None.EqualTo("gzip").And.None.EqualTo("br"));
-            Assert.That(lines, Is.EqualTo(new[] { "retry: 2500", string.Empty, "event: started", $"data: {{\"conversationId\":\"wire\",\"sequence\":1,\"kind\":\"started\",\"timestamp\":\"{Round(started.Timestamp)}\"}}" }));
+            // The contract's order: id:, event:, data: (a line-by-line client that acts on data: already has the event's id).
+            Assert.That(lines, Is.EqualTo(new[] { "retry: 2500", string.Empty, $"id: {started.Position}", "event: started", $"data: {{\"conversationId\":\"wire\",\"sequence\":1,\"kind\":\"started\",\"timestamp\":\"{Round(started.Timestamp)}\"}}", string.Empty }));
         });
-        Assert.That(await stream.ReadLineAsync(), Is.EqualTo($"id: {started.Position}"));
     }
 
     [Test]
@@ -105,9 +105,9 @@ public class SseWireFormatTests
         await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 2);
         app.Time.Advance(TestApp.Heartbeat - TimeSpan.FromTicks(1));
         ChatStreamingEvent started = app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        Assert.That(await stream.ReadLineAsync(), Is.EqualTo($"id: {started.Position}"));
         Assert.That(await stream.ReadLineAsync(), Is.EqualTo("event: started"));
         Assert.That(await stream.ReadLineAsync(), Does.StartWith("data: "));
-        Assert.That(await stream.ReadLineAsync(), Is.EqualTo($"id: {started.Position}"));
         Assert.That(await stream.ReadLineAsync(), Is.Empty);
         app.Time.Advance(TimeSpan.FromTicks(1));
         Assert.That(await stream.ReadLineAsync(), Is.EqualTo(": heartbeat"));
@@ -116,6 +116,59 @@ public class SseWireFormatTests
         await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 3);
         app.Time.Advance(TestApp.Heartbeat);
         Assert.That(await stream.ReadLineAsync(), Is.EqualTo(": heartbeat"));
+    }
+
+    [Test]
+    public async Task An_unpublished_event_from_a_custom_store_is_never_sent_with_an_empty_id()
+    {
+        // An empty id: line would reset a browser's last event id, and its next reconnection would start over.
+        await using TestApp app = await TestApp.StartAsync(services: s => s.AddSingleton<IChatStreamingStore>(new UnpublishedEventStore()));
+
+        using SseStream stream = await SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
+        List<string> lines = [];
+        try
+        {
+            // Up to the end of the body, or of an event's data (then the stream would wait for the fake store's next event).
+            while (await stream.ReadLineAsync() is { } line)
+            {
+                lines.Add(line);
+                if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+        catch (HttpRequestException)
+        {
+            // The endpoint aborted the response.
+        }
+        catch (IOException)
+        {
+            // The endpoint aborted the response.
+        }
+
+        Assert.That(lines, Has.None.StartsWith("id:"));
+        Assert.That(lines, Has.None.StartsWith("event:"));
+    }
+
+    /// <summary>A store that yields an event it never stamped: no epoch, sequence 0.</summary>
+    private sealed class UnpublishedEventStore : IChatStreamingStore
+    {
+        public IObservable<ChatStreamingEvent> Events => throw new NotSupportedException();
+
+        public ChatStreamingEvent Publish(ChatStreamingEvent streamingEvent) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+            => YieldAsync(conversationId, cancellationToken);
+
+        public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, ChatStreamPosition after, CancellationToken cancellationToken = default)
+            => YieldAsync(conversationId, cancellationToken);
+
+        private static async IAsyncEnumerable<ChatStreamingEvent> YieldAsync(string conversationId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            yield return ChatStreamingEvent.Started(conversationId);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
     }
 
     private static string Round(DateTimeOffset timestamp) => timestamp.ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);

@@ -99,8 +99,11 @@ public class WebSocketClientMessageTests
         await using TestApp app = await TestApp.StartAsync();
         using WsClient client = await ConnectedAsync(app);
 
-        // 2,049 two-byte characters: 2,049 chars but 4,098 bytes of UTF-8.
-        await client.SendAsync($"\"{new string('é', 2048)}\"");
+        // Exactly one byte over: 2,050 characters but 4,097 bytes of UTF-8 (two quotes, an 'x', 2,047 two-byte 'é').
+        string message = $"\"x{new string('é', 2047)}\"";
+        Assert.That((message.Length, Encoding.UTF8.GetByteCount(message)), Is.EqualTo((2050, 4097)));
+
+        await client.SendAsync(message);
 
         Assert.That(await client.ReceiveCloseAsync(), Is.EqualTo(WebSocketCloseStatus.MessageTooBig));
     }

@@ -105,4 +105,81 @@ public class WebSocketLifetimeTests
         Assert.That(events.Select(m => m.Sequence()), Is.EqualTo(Enumerable.Range(1, 4_002).Select(s => (long)s)));
         Assert.That(string.Concat(events.Where(m => m.Type() == "stream_chunk").Select(m => m.GetProperty("content").GetString())), Is.EqualTo(expected));
     }
+
+    [Test]
+    public async Task A_client_that_never_reads_slows_neither_the_producer_nor_another_client_is_cut_off_and_resumes_exactly()
+    {
+        await using TestApp app = await TestApp.StartAsync(store =>
+        {
+            store.SubscriberCapacity = 16;
+            store.MaxResponseLength = 16 * 1024 * 1024;
+        });
+        app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        using WsClient stalled = await WsClient.ConnectAsync(app, Conversation);
+        using WsClient reader = await WsClient.ConnectAsync(app, Conversation);
+        await app.Store.Subscribed.WaitForAsync(2);
+        Task<(List<System.Text.Json.JsonElement> Events, int Resumes)> reading = ReadResumingAsync(app, reader);
+
+        // 4 MB of text: far more than the socket buffers, so the stalled connection's sends block. Publish never waits.
+        string expected = ServerSentEvents.Overflow.PublishText(app.Store, Conversation, deltas: 4_000);
+        app.Store.Publish(ChatStreamingEvent.Finished(Conversation));
+        (List<System.Text.Json.JsonElement> read, _) = await reading.Guarded();
+
+        // The stalled client reads at last: what was queued, then subscriber_overflow and 1000; it resumes with its last id.
+        (List<System.Text.Json.JsonElement> late, int resumes) = await ReadResumingAsync(app, stalled);
+
+        Assert.That(Text(read), Is.EqualTo(expected), "the other client");
+        Assert.That(Text(late), Is.EqualTo(expected), "coalesced, cut off, resumed: never lost");
+        Assert.That(resumes, Is.GreaterThan(0), "a client that stopped reading does not hold the whole response");
+        Assert.That(late.Select(m => m.Sequence()), Is.Ordered.Ascending.And.Unique);
+        Assert.That(late[^1].Sequence(), Is.EqualTo(4_002));
+    }
+
+    // Reads the events through stream_complete, resuming with the last id after a subscriber_overflow error and its close.
+    private static async Task<(List<System.Text.Json.JsonElement> Events, int Resumes)> ReadResumingAsync(TestApp app, WsClient first)
+    {
+        List<System.Text.Json.JsonElement> events = [];
+        int resumes = 0;
+        WsClient client = first;
+        while (true)
+        {
+            while (await client.ReceiveAsync() is { } message)
+            {
+                string type = message.Type();
+                if (type == "connected")
+                {
+                    continue;
+                }
+
+                if (type == "error")
+                {
+                    Assert.That(message.GetProperty("code").GetString(), Is.EqualTo("subscriber_overflow"));
+                    Assert.That(await client.ReceiveCloseAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+                    break;
+                }
+
+                events.Add(message);
+                if (type == "stream_complete")
+                {
+                    if (client != first)
+                    {
+                        client.Dispose();
+                    }
+
+                    return (events, resumes);
+                }
+            }
+
+            if (client != first)
+            {
+                client.Dispose();
+            }
+
+            resumes++;
+            client = await WsClient.ConnectAsync(app, Conversation, events[^1].GetProperty("id").GetString());
+        }
+    }
+
+    private static string Text(IEnumerable<System.Text.Json.JsonElement> messages)
+        => string.Concat(messages.Where(m => m.Type() == "stream_chunk").Select(m => m.GetProperty("content").GetString()));
 }

@@ -103,6 +103,62 @@ public class WebSocketStreamTests
     }
 
     [Test]
+    public async Task A_position_from_a_previous_store_is_sequence_not_retained_even_when_the_new_stream_is_longer_and_no_event_is_sent()
+    {
+        string oldPosition;
+        await using (TestApp before = await TestApp.StartAsync())
+        {
+            before.Store.Publish(ChatStreamingEvent.Started(Conversation));
+            oldPosition = before.Store.Publish(ChatStreamingEvent.Delta(Conversation, "old")).Position.ToString();
+        }
+
+        // A new process: a new store, whose stream of the same conversation is longer than the old position.
+        await using TestApp after = await TestApp.StartAsync();
+        after.Store.Publish(ChatStreamingEvent.Started(Conversation));
+        for (int i = 0; i < 10; i++)
+        {
+            after.Store.Publish(ChatStreamingEvent.Delta(Conversation, "new"));
+        }
+
+        using WsClient client = await WsClient.ConnectAsync(after, Conversation, oldPosition);
+
+        Assert.That((await client.ReceiveAsync())?.Type(), Is.EqualTo("connected"));
+        JsonElement error = (await client.ReceiveAsync())!.Value;
+        Assert.That(error.Type(), Is.EqualTo("error"), "never an event of the new stream");
+        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("sequence_not_retained"));
+        Assert.That(error.GetProperty("error").GetString(), Does.Contain("another epoch"));
+        Assert.That(await client.ReceiveCloseAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+    }
+
+    [Test]
+    public async Task A_position_ahead_of_the_stream_is_sequence_not_retained_then_a_normal_close()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        ChatStreamingEvent started = app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+
+        using WsClient client = await WsClient.ConnectAsync(app, Conversation, new ChatStreamPosition(started.Epoch!, 5).ToString());
+
+        Assert.That((await client.ReceiveAsync())?.Type(), Is.EqualTo("connected"));
+        JsonElement error = (await client.ReceiveAsync())!.Value;
+        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("sequence_not_retained"));
+        Assert.That(error.GetProperty("error").GetString(), Does.Contain("ahead of the stream"));
+        Assert.That(await client.ReceiveCloseAsync(), Is.EqualTo(WebSocketCloseStatus.NormalClosure));
+    }
+
+    [Test]
+    public async Task An_empty_lastEventId_counts_as_absent()
+    {
+        await using TestApp app = await TestApp.StartAsync();
+        ChatStreamingEvent started = app.Store.Publish(ChatStreamingEvent.Started(Conversation));
+
+        using WsClient client = await WsClient.ConnectAsync(app, Conversation, string.Empty);
+
+        Assert.That((await client.ReceiveAsync())?.Type(), Is.EqualTo("connected"));
+        JsonElement first = (await client.ReceiveAsync())!.Value;
+        Assert.That((first.Type(), first.GetProperty("id").GetString()), Is.EqualTo(("stream_start", started.Position.ToString())));
+    }
+
+    [Test]
     public async Task A_malformed_lastEventId_is_bad_request_then_a_normal_close()
     {
         await using TestApp app = await TestApp.StartAsync();

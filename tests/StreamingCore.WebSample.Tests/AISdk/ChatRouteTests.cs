@@ -296,14 +296,26 @@ public class ChatRouteTests
     public async Task DONE_is_written_once_the_answer_is_saved_so_the_next_message_is_taken_and_sees_it()
     {
         var time = new FakeTimeProvider();
+        var end = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using SampleServer server = await SampleServer.StartAsync(time, Settings, services => services
             .AddChatClient(s => s.GetRequiredService<FakeChatClient>())
-            .Use(inner => new SlowToEndChatClient(inner)) // outside UseChatStreaming: Finished is published, then the end is slow
+            .Use(inner => new SlowToEndChatClient(inner, end.Task)) // outside UseChatStreaming: Finished is published, then the end waits
             .UseChatStreaming());
         using var http = new HttpClient { BaseAddress = server.Address };
         using HttpResponseMessage post = await ChatRequests.PostAsync(http, "c1", Message);
         time.Advance(TimeSpan.FromSeconds(Tokens.Count + 1));
         using UIMessageStreamReader reader = await ChatRequests.ReaderAsync(post);
+
+        // Everything up to the text's end arrives while the call has not ended; a server that wrote finish and [DONE]
+        // after it at once (before the answer is saved) has them in the same flush, so the next read is already done.
+        while (await reader.NextAsync() is { } payload && !payload.Contains("\"text-end\"", StringComparison.Ordinal))
+        {
+        }
+
+        Task<string?> afterTextEnd = reader.NextAsync();
+        Assert.That(afterTextEnd.IsCompleted, Is.False, "nothing after text-end until the answer is saved");
+        end.SetResult();
+        Assert.That(await afterTextEnd.Guarded(), Does.Contain("\"finish\""));
         await reader.ReadToEndAsync();
 
         // Nothing waits here: whatever [DONE] promises must hold the moment it is read.
@@ -446,7 +458,7 @@ public class ChatRouteTests
         }
     }
 
-    private sealed class SlowToEndChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    private sealed class SlowToEndChatClient(IChatClient inner, Task end) : DelegatingChatClient(inner)
     {
         public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
             IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -456,9 +468,8 @@ public class ChatRouteTests
                 yield return update;
             }
 
-            // Real time on purpose: the test reads [DONE] without touching the clock, so only a server that waits for the
-            // answer's end before [DONE] passes; a correct server passes however long this takes.
-            await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
+            // The call ends when the test says so: [DONE] must not come before.
+            await end.WaitAsync(cancellationToken);
         }
     }
 

@@ -58,20 +58,9 @@ public class SseResumeTests
     [Test]
     public async Task A_position_from_a_previous_store_is_410_even_when_the_new_stream_is_longer_and_no_event_is_sent()
     {
-        string oldPosition;
-        await using (TestApp before = await TestApp.StartAsync())
-        {
-            before.Store.Publish(ChatStreamingEvent.Started(Conversation));
-            oldPosition = before.Store.Publish(ChatStreamingEvent.Delta(Conversation, "old")).Position.ToString();
-        }
-
         // A new process: a new store, whose stream of the same conversation is longer than the old position.
-        await using TestApp after = await TestApp.StartAsync();
-        after.Store.Publish(ChatStreamingEvent.Started(Conversation));
-        for (int i = 0; i < 10; i++)
-        {
-            after.Store.Publish(ChatStreamingEvent.Delta(Conversation, "new"));
-        }
+        (TestApp after, string oldPosition) = await TestApp.StartAfterRestartAsync(Conversation);
+        await using TestApp _ = after;
 
         using HttpResponseMessage response = await GetAsync(after, oldPosition);
         string body = await response.Content.ReadAsStringAsync(TestGuard.Token);

@@ -167,7 +167,9 @@ public class SseWireFormatTests
         private static async IAsyncEnumerable<ChatStreamingEvent> YieldAsync(string conversationId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
         {
             yield return ChatStreamingEvent.Started(conversationId);
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+
+            // A response that never goes on: wait for nothing but the subscriber's cancellation.
+            await new TaskCompletionSource().Task.WaitAsync(cancellationToken);
         }
     }
 

@@ -95,6 +95,29 @@ internal sealed class TestApp : IAsyncDisposable
 
     public static string EventsPath(string conversationId) => $"/chat/{Uri.EscapeDataString(conversationId)}/events";
 
+    /// <summary>
+    /// A restart: the position of an event published by a first app (a first process), and a second app whose store has a
+    /// longer stream of the same conversation, so that the old sequence exists in it too and only the epoch tells them apart.
+    /// </summary>
+    public static async Task<(TestApp After, string OldPosition)> StartAfterRestartAsync(string conversationId)
+    {
+        string oldPosition;
+        await using (TestApp before = await StartAsync())
+        {
+            before.Store.Publish(ChatStreamingEvent.Started(conversationId));
+            oldPosition = before.Store.Publish(ChatStreamingEvent.Delta(conversationId, "old")).Position.ToString();
+        }
+
+        TestApp after = await StartAsync();
+        after.Store.Publish(ChatStreamingEvent.Started(conversationId));
+        for (int i = 0; i < 10; i++)
+        {
+            after.Store.Publish(ChatStreamingEvent.Delta(conversationId, "new"));
+        }
+
+        return (after, oldPosition);
+    }
+
     /// <summary>Fires <c>IHostApplicationLifetime.ApplicationStopping</c> without waiting for the requests.</summary>
     public void StopApplication() => _app.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
 

@@ -245,7 +245,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             }
         }
 
-        // Everything that may run other people's code (telemetry for drops and refusals) runs outside the lock.
+        // Drops happen inside a queue's write and refusals leave the lock by exception: their telemetry (other people's
+        // code) runs here, after the lock. The telemetry of the event itself ran under it, after the event was delivered.
         ReportDrops();
         if (refusal is not null)
         {

@@ -165,6 +165,9 @@ public sealed class ChunkSequencer<T> : IDisposable
     public StreamChunk<T> Stamp(T data, bool isFinal = false)
         => new(Interlocked.Increment(ref _lastStamped), data, _timeProvider.GetUtcNow(), isFinal);
 
+    /// <summary>Continues the numbering after <paramref name="sequence"/>: a stream that another writer numbered up to it.</summary>
+    internal void ContinueAfter(long sequence) => Interlocked.Exchange(ref _lastStamped, sequence);
+
     /// <summary>Accepts a chunk from an unordered source.</summary>
     /// <param name="chunk">The chunk; its sequence must be positive.</param>
     /// <returns>What happened to it.</returns>

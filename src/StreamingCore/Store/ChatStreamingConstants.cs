@@ -27,6 +27,12 @@ internal static class ChatStreamingConstants
     /// <summary>The error of the Failed event that ends an idle response.</summary>
     public const string IdleTimeoutError = "idle timeout";
 
+    /// <summary>
+    /// The error of the Failed event that ends a response when its conversation's shared stream was replaced (another epoch,
+    /// after the shared storage lost the conversation).
+    /// </summary>
+    public const string StreamReplacedError = "stream replaced";
+
     /// <summary>The error of the Failed event that ends a response still active when the store is disposed.</summary>
     public const string DisposedError = "store disposed";
 

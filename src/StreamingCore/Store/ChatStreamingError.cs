@@ -29,4 +29,16 @@ public enum ChatStreamingError
     /// nothing was missed, subscribe again to keep waiting.
     /// </summary>
     WaitTimedOut,
+
+    /// <summary>
+    /// A Delta, Finished or Failed event for a response that another instance of a shared store started and still owns
+    /// (the instance that published a response's Started publishes the rest of it).
+    /// </summary>
+    ResponseOwnedElsewhere,
+
+    /// <summary>
+    /// The shared storage behind the store (e.g. Redis) cannot take the event now: a Started while it is unreachable, or an
+    /// event while the queue of writes waiting for it is full. Nothing was stamped; retry later.
+    /// </summary>
+    StoreUnavailable,
 }

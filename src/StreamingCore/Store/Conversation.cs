@@ -15,7 +15,7 @@ internal sealed class Conversation(string id, TimeProvider timeProvider)
     public object Gate { get; } = new();
 
     /// <summary>The conversation's stream in this state's lifetime: its id and a new epoch, stamped on every event.</summary>
-    public ChatStreamOrigin Origin { get; } = ChatStreamOrigin.Create(id);
+    public ChatStreamOrigin Origin { get; set; } = ChatStreamOrigin.Create(id);
 
     /// <summary>Stamps the conversation's sequence numbers, continuing across its responses.</summary>
     public ChunkSequencer<ChatStreamingEvent> Sequencer { get; } = new(timeProvider: timeProvider);

@@ -85,6 +85,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     [ThreadStatic]
     private static List<ChatStreamingEvent>? t_droppedEvents;
 
+    // Where the responses this store produces are recorded for other instances; null for a store of its own.
+    private readonly IChatStreamingJournal? _journal;
+
     private volatile bool _disposed;
 
     /// <summary>Initializes a new store.</summary>
@@ -92,13 +95,19 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">The logger; none when null.</param>
     /// <param name="meterFactory">Creates the <c>StreamingCore</c> meter; a process-wide meter when null.</param>
+    /// <param name="journal">
+    /// Where the responses this store produces are recorded for other store instances (a scale-out package supplies it);
+    /// none when null.
+    /// </param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is invalid; the message names every invalid one.</exception>
     public DefaultChatStreamingStore(
         ChatStreamingOptions? options = null,
         TimeProvider? timeProvider = null,
         ILogger<DefaultChatStreamingStore>? logger = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IChatStreamingJournal? journal = null)
     {
+        _journal = journal;
         options ??= new ChatStreamingOptions();
         ChatStreamingOptionsValidator.ThrowIfInvalid(options);
 
@@ -290,12 +299,30 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                         $"Cannot start a response in conversation '{id}': {_maxActiveResponses} responses are already active (MaxActiveResponses).");
                 }
 
+                if (_journal is not null)
+                {
+                    try
+                    {
+                        ContinueAtLocked(conversation, _journal.BeginResponse(id));
+                    }
+                    catch
+                    {
+                        Interlocked.Decrement(ref _activeResponses);
+                        throw;
+                    }
+                }
+
                 break;
 
             case ChatStreamingEventKind.Delta:
                 if (active is null)
                 {
                     throw NotStarted(id, streamingEvent.Kind, conversation.Sequencer.LastStamped);
+                }
+
+                if (active.IsReplica)
+                {
+                    throw OwnedElsewhere(id, streamingEvent.Kind, active);
                 }
 
                 if (active.EventCount >= _maxEventsPerResponse - 1)
@@ -322,6 +349,12 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                     throw NotStarted(id, streamingEvent.Kind, conversation.Sequencer.LastStamped);
                 }
 
+                // The store itself ends a mirrored response only when it is disposed (outcome given).
+                if (active.IsReplica && outcome is null)
+                {
+                    throw OwnedElsewhere(id, streamingEvent.Kind, active);
+                }
+
                 break;
         }
 
@@ -334,27 +367,228 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         if (active is null)
         {
             active = StartResponseLocked(conversation, stamped, now);
-            FanOutLocked(conversation, stamped);
+            FanOutLocked(conversation, stamped, toObservers: true);
             _telemetry.ResponseStarted(active, conversation.Id);
+            _journal?.Append(stamped);
             return stamped;
         }
 
         active.Idle?.Touch(now);
         active.Append(stamped, now, outcome);
+        bool own = !active.IsReplica;
         if (stamped.IsTerminal)
         {
             EndLocked(conversation, active);
-            FanOutLocked(conversation, stamped);
-            _telemetry.ResponseEnded(active, conversation.Id, stamped);
+            FanOutLocked(conversation, stamped, toObservers: own);
+            if (own)
+            {
+                _telemetry.ResponseEnded(active, conversation.Id, stamped);
+            }
+
             RetainLocked(conversation, active);
         }
         else
         {
-            FanOutLocked(conversation, stamped);
+            FanOutLocked(conversation, stamped, toObservers: true);
             _telemetry.DeltaPublished(active, stamped);
         }
 
+        if (own)
+        {
+            _journal?.Append(stamped);
+        }
+
         return stamped;
+    }
+
+    private static ChatStreamingException OwnedElsewhere(string conversationId, ChatStreamingEventKind kind, ResponseLog response)
+        => new(
+            ChatStreamingError.ResponseOwnedElsewhere,
+            conversationId,
+            $"Cannot publish {kind} to conversation '{conversationId}': its active response (started at sequence {response.FirstSequence}) belongs to another instance, which publishes the rest of it.");
+
+    /// <summary>Continues a conversation where its journal says its next response goes.</summary>
+    private void ContinueAtLocked(Conversation conversation, ChatStreamPosition position)
+    {
+        if (position.Epoch is null || position.Sequence < 1)
+        {
+            throw new InvalidOperationException($"The journal placed a response of conversation '{conversation.Id}' at '{position}'; a position needs an epoch and a sequence of at least 1.");
+        }
+
+        long last = conversation.Sequencer.LastStamped;
+        if (!string.Equals(position.Epoch, conversation.Origin.Epoch, StringComparison.Ordinal))
+        {
+            ReleaseAllRetainedLocked(conversation, "the conversation's stream has a new epoch");
+            conversation.Origin = new ChatStreamOrigin(conversation.Id, position.Epoch);
+        }
+        else if (position.Sequence <= last)
+        {
+            throw new InvalidOperationException(
+                $"The journal placed a new response of conversation '{conversation.Id}' at sequence {position.Sequence} of epoch '{position.Epoch}', but this store already stamped sequence {last} of it.");
+        }
+        else if (position.Sequence > last + 1)
+        {
+            // Responses this store did not see came between: what it retains would no longer be contiguous with the stream.
+            ReleaseAllRetainedLocked(conversation, "the conversation continued elsewhere");
+        }
+
+        conversation.Sequencer.ContinueAfter(position.Sequence - 1);
+    }
+
+    private void ReleaseAllRetainedLocked(Conversation conversation, string reason)
+    {
+        foreach (ResponseLog response in conversation.Ended.ToArray())
+        {
+            ReleaseRetainedLocked(response, reason);
+        }
+    }
+
+    /// <summary>
+    /// Applies an event that another store instance published, read from the journal they share: the event is retained and
+    /// delivered to this store's subscribers (not to <see cref="Events"/>, which carries the events published here), so
+    /// subscribers of this store follow responses produced anywhere. Its response is mirrored: publishing to it here is
+    /// refused with <see cref="ChatStreamingError.ResponseOwnedElsewhere"/>; it does not count toward
+    /// <see cref="ChatStreamingOptions.MaxActiveResponses"/> and has no idle timeout (its producer's instance has one).
+    /// </summary>
+    /// <remarks>
+    /// Events of a conversation are applied in sequence order. A Started in another epoch starts the conversation's stream
+    /// anew (an active response of the old stream ends with Failed, what was retained of it is released); a Started after a
+    /// gap continues there. A terminal event may also end this store's own response (another instance ended it because this
+    /// one's lease lapsed). Thread-safe.
+    /// </remarks>
+    /// <param name="published">The event as the other store published it (from <see cref="ChatStreamingEvent.FromPublished"/>).</param>
+    /// <returns>Whether the event was applied, was already there, or needs earlier events first.</returns>
+    /// <exception cref="ArgumentException"><paramref name="published"/> has no epoch or sequence (it was never published).</exception>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public ChatReplicationResult Replicate(ChatStreamingEvent published)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (published.Epoch is null || published.Sequence < 1)
+        {
+            throw new ArgumentException("Only a published event (with an epoch and a sequence, e.g. from ChatStreamingEvent.FromPublished) can be replicated; publish a new event with Publish.", nameof(published));
+        }
+
+        string conversationId = published.ConversationId;
+        ChatReplicationResult result;
+        while (true)
+        {
+            Conversation? conversation;
+            if (published.Kind == ChatStreamingEventKind.Started)
+            {
+                conversation = GetOrAddConversation(conversationId);
+            }
+            else if (!_conversations.TryGetValue(conversationId, out conversation))
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return ChatReplicationResult.Missing;
+            }
+
+            lock (conversation.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (conversation.Removed)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    result = ReplicateLocked(conversation, published);
+                    break;
+                }
+                finally
+                {
+                    RemoveIfUnusedLocked(conversation);
+                }
+            }
+        }
+
+        ReportDrops();
+        if (result == ChatReplicationResult.Applied && published.IsTerminal)
+        {
+            TrimRetained();
+        }
+
+        return result;
+    }
+
+    private ChatReplicationResult ReplicateLocked(Conversation conversation, in ChatStreamingEvent published)
+    {
+        long last = conversation.Sequencer.LastStamped;
+        long sequence = published.Sequence;
+        bool sameEpoch = string.Equals(published.Epoch, conversation.Origin.Epoch, StringComparison.Ordinal);
+        if (sameEpoch && sequence <= last)
+        {
+            return ChatReplicationResult.AlreadyApplied;
+        }
+
+        ResponseLog? active = conversation.Active;
+        if (published.Kind != ChatStreamingEventKind.Started)
+        {
+            // A later event follows its predecessor in the response this store mirrors; only a terminal event may end this
+            // store's own response (another instance ended it when this one's lease lapsed).
+            if (!sameEpoch || sequence != last + 1 || active is null || (!active.IsReplica && !published.IsTerminal))
+            {
+                return ChatReplicationResult.Missing;
+            }
+        }
+        else if (!sameEpoch || sequence > last + 1)
+        {
+            if (active is not null)
+            {
+                if (sameEpoch)
+                {
+                    // The end of the response in progress is missing.
+                    return ChatReplicationResult.Missing;
+                }
+
+                PublishLocked(conversation, ChatStreamingEvent.Failed(conversation.Id, ChatStreamingConstants.StreamReplacedError), ChatResponseOutcome.Failed);
+            }
+
+            ReleaseAllRetainedLocked(conversation, sameEpoch ? "the conversation continued elsewhere" : "the conversation's stream has a new epoch");
+            if (!sameEpoch)
+            {
+                conversation.Origin = new ChatStreamOrigin(conversation.Id, published.Epoch!);
+            }
+        }
+        else if (active is not null)
+        {
+            return ChatReplicationResult.Missing;
+        }
+
+        conversation.Sequencer.ContinueAfter(sequence);
+        ChatStreamingEvent stamped = published.Stamp(conversation.Origin, sequence, published.Timestamp);
+        long now = _timeProvider.GetTimestamp();
+        if (stamped.Kind == ChatStreamingEventKind.Started)
+        {
+            conversation.Active = new ResponseLog(conversation, stamped, now, _timeProvider) { IsReplica = true };
+            foreach (Subscription subscription in conversation.Subscribers)
+            {
+                StopWaitingLocked(subscription);
+            }
+
+            FanOutLocked(conversation, stamped, toObservers: false);
+            return ChatReplicationResult.Applied;
+        }
+
+        active!.Append(stamped, now, outcome: null);
+        if (stamped.IsTerminal)
+        {
+            EndLocked(conversation, active);
+            FanOutLocked(conversation, stamped, toObservers: !active.IsReplica);
+            if (!active.IsReplica)
+            {
+                _telemetry.ResponseEnded(active, conversation.Id, stamped);
+            }
+
+            RetainLocked(conversation, active);
+        }
+        else
+        {
+            FanOutLocked(conversation, stamped, toObservers: false);
+        }
+
+        return ChatReplicationResult.Applied;
     }
 
     // Separate from PublishLocked so that the idle callback's closure is allocated per response, not per event.
@@ -384,7 +618,10 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private void EndLocked(Conversation conversation, ResponseLog response)
     {
         conversation.Active = null;
-        Interlocked.Decrement(ref _activeResponses);
+        if (!response.IsReplica)
+        {
+            Interlocked.Decrement(ref _activeResponses);
+        }
     }
 
     /// <summary>Keeps an ended response for replay, within the retention period and the size limits.</summary>
@@ -472,7 +709,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         public void Fire() => store.OnRetentionEnded(response);
     }
 
-    private void FanOutLocked(Conversation conversation, in ChatStreamingEvent stamped)
+    private void FanOutLocked(Conversation conversation, in ChatStreamingEvent stamped, bool toObservers)
     {
         Subscription[] subscribers = conversation.Subscribers;
         foreach (Subscription subscription in subscribers)
@@ -481,6 +718,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             {
                 RemoveSubscriberLocked(conversation, subscription);
             }
+        }
+
+        if (!toObservers)
+        {
+            return;
         }
 
         foreach (EventsObserver observer in Volatile.Read(ref _observers))

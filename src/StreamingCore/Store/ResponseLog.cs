@@ -65,6 +65,9 @@ internal sealed class ResponseLog
 
     public long FirstSequence { get; }
 
+    /// <summary>True for a response another store produces and this one mirrors (through <see cref="DefaultChatStreamingStore.Replicate"/>).</summary>
+    public bool IsReplica { get; init; }
+
     /// <summary>Events so far, Started included.</summary>
     public int EventCount => _count;
 

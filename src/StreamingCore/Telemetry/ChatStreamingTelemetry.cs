@@ -306,6 +306,8 @@ internal sealed class ChatStreamingTelemetry
         ChatStreamingError.SequenceNotRetained => "sequence_not_retained",
         ChatStreamingError.SubscriberOverflow => "subscriber_overflow",
         ChatStreamingError.WaitTimedOut => "wait_timed_out",
+        ChatStreamingError.ResponseOwnedElsewhere => "response_owned_elsewhere",
+        ChatStreamingError.StoreUnavailable => "store_unavailable",
         _ => error.ToString(),
     };
 }

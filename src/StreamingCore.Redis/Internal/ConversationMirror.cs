@@ -1,0 +1,492 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace StreamingCore.Redis.Internal;
+
+/// <summary>
+/// Keeps one conversation in this instance's local store in step with Redis while anyone here follows it: live events
+/// arrive through the conversation's channel and are replicated in sequence order; a gap, a bad message or a reconnect
+/// reads the stream from the last event applied. It also watches a mirrored active response's lease and ends the response
+/// for everyone when its producer's instance stopped renewing it.
+/// </summary>
+internal sealed class ConversationMirror
+{
+    private const int PageSize = 512;
+
+    private readonly RedisContext _context;
+    private readonly DefaultChatStreamingStore _local;
+    private readonly Action<ConversationMirror> _idle;
+    private readonly object _gate = new();
+    private readonly List<(long Sequence, TaskCompletionSource Signal)> _catchUps = [];
+    private readonly ITimer _watch;
+    private readonly TimeSpan _watchInterval;
+
+    private ChannelMessageQueue? _queue;
+    private Task _ready = Task.CompletedTask;
+
+    // The stream's epoch and the last sequence applied here from it (0: nothing yet).
+    private string? _epoch;
+    private long _last;
+
+    // The first sequence of the mirrored (another instance's) active response; 0 for none.
+    private long _activeReplica;
+
+    private bool _syncing;
+    private bool _syncAgain;
+    private bool _stopped;
+
+    public ConversationMirror(RedisContext context, DefaultChatStreamingStore local, string conversationId, Action<ConversationMirror> idle)
+    {
+        _context = context;
+        _local = local;
+        _idle = idle;
+        Keys = context.KeysOf(conversationId);
+        TimeSpan idleTimeout = context.StoreOptions.IdleTimeout;
+        _watchInterval = idleTimeout == Timeout.InfiniteTimeSpan ? context.Options.LeaseDuration : idleTimeout;
+        _watch = context.Time.CreateTimer(static state => ((ConversationMirror)state!).OnWatch(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public ConversationKeys Keys { get; }
+
+    /// <summary>Subscriptions of this instance that follow the conversation; guarded by the registry's lock.</summary>
+    public int References { get; set; }
+
+    /// <summary>True while a mirrored response is active: the mirror stays until it ends, so the local copy never hangs.</summary>
+    public bool HoldsActiveResponse
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _activeReplica != 0;
+            }
+        }
+    }
+
+    public void Start() => _ready = StartAsync();
+
+    private async Task StartAsync()
+    {
+        _queue = await _context.Subscriber.SubscribeAsync(Keys.Channel).ConfigureAwait(false);
+        _queue.OnMessage(OnMessage);
+        await SyncAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until the channel is subscribed and the stream read once; a Redis that cannot be reached is logged, not thrown.</summary>
+    public async Task ReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _ready.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.ReadFailed(_context.Logger, Keys.ConversationId, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Waits, while another instance's response is active, until this instance has the position's events: a client may
+    /// come with a position its producer's instance gave it before writing it to Redis.
+    /// </summary>
+    public async Task CatchUpAsync(string epoch, long sequence, CancellationToken cancellationToken)
+    {
+        Task signal;
+        lock (_gate)
+        {
+            if (_activeReplica == 0 || !string.Equals(_epoch, epoch, StringComparison.Ordinal) || _last >= sequence)
+            {
+                return;
+            }
+
+            var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _catchUps.Add((sequence, source));
+            signal = source.Task;
+        }
+
+        try
+        {
+            await signal.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The local store answers with what it has (the position is ahead: SequenceNotRetained).
+        }
+    }
+
+    /// <summary>Reads the stream from the last event applied (or the current response) to now; one read at a time.</summary>
+    public async Task SyncAsync()
+    {
+        lock (_gate)
+        {
+            if (_syncing)
+            {
+                _syncAgain = true;
+                return;
+            }
+
+            _syncing = true;
+        }
+
+        try
+        {
+            while (true)
+            {
+                await SyncOnceAsync().ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (!_syncAgain || _stopped)
+                    {
+                        _syncing = false;
+                        return;
+                    }
+
+                    _syncAgain = false;
+                }
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _syncing = false;
+            }
+
+            throw;
+        }
+    }
+
+    private void RequestSync()
+    {
+        _context.Telemetry.GapRepaired();
+        _ = SyncQuietlyAsync();
+    }
+
+    private async Task SyncQuietlyAsync()
+    {
+        try
+        {
+            await SyncAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // The next message, reconnect or watch reads again.
+            Log.ReadFailed(_context.Logger, Keys.ConversationId, ex.Message);
+        }
+    }
+
+    private async Task SyncOnceAsync()
+    {
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            RedisValue[] meta = await _context.Database.HashGetAsync(Keys.Meta, ["e", "s", "a"]).ConfigureAwait(false);
+            if (meta[0].IsNull)
+            {
+                // No keys: nothing to read. A mirrored response still active is the watch's to end.
+                ArmWatch();
+                return;
+            }
+
+            string epoch = meta[0]!;
+            long top = (long)meta[1];
+            long active = (long)meta[2];
+            long from;
+            lock (_gate)
+            {
+                from = string.Equals(_epoch, epoch, StringComparison.Ordinal) && _last > 0 && attempt == 0 ? _last + 1 : 0;
+            }
+
+            if (from == 0)
+            {
+                from = active > 0 ? active : await LatestResponseStartAsync(epoch).ConfigureAwait(false);
+                if (from == 0)
+                {
+                    return;
+                }
+            }
+
+            if (await ReadFromAsync(epoch, from, top).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // What the stream holds does not follow what was applied here (history expired or trimmed): read the current response whole.
+        }
+    }
+
+    /// <summary>The first sequence of the stream's latest response, or 0 when the stream is empty.</summary>
+    private async Task<long> LatestResponseStartAsync(string epoch)
+    {
+        StreamEntry[] last = await _context.Database.StreamRangeAsync(Keys.Stream, "-", "+", count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        if (last.Length == 0)
+        {
+            return 0;
+        }
+
+        (_, long start) = EventCodec.Decode(Keys.ConversationId, epoch, SequenceOf(last[0].Id), last[0][EventCodec.ValueField]!);
+        return start;
+    }
+
+    /// <summary>Applies the stream's entries from <paramref name="from"/> on; false when they do not follow what is here.</summary>
+    private async Task<bool> ReadFromAsync(string epoch, long from, long top)
+    {
+        while (from <= top)
+        {
+            StreamEntry[] entries = await _context.Database.StreamRangeAsync(
+                Keys.Stream,
+                from.ToString(CultureInfo.InvariantCulture) + "-0",
+                "+",
+                count: PageSize).ConfigureAwait(false);
+            if (entries.Length == 0)
+            {
+                return true;
+            }
+
+            lock (_gate)
+            {
+                foreach (StreamEntry entry in entries)
+                {
+                    long sequence = SequenceOf(entry.Id);
+                    (ChatStreamingEvent e, _) = EventCodec.Decode(Keys.ConversationId, epoch, sequence, entry[EventCodec.ValueField]!);
+                    if (!ApplyLocked(e))
+                    {
+                        return false;
+                    }
+
+                    from = sequence + 1;
+                }
+            }
+
+            if (entries.Length < PageSize)
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    private void OnMessage(ChannelMessage message)
+    {
+        string epoch;
+        List<(long Sequence, string Value)> entries;
+        try
+        {
+            (epoch, entries) = EventCodec.DecodeMessage(message.Message!);
+        }
+        catch (FormatException ex)
+        {
+            Log.BadMessage(_context.Logger, Keys.ConversationId, ex.Message);
+            RequestSync();
+            return;
+        }
+
+        bool missing = false;
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            foreach ((long sequence, string value) in entries)
+            {
+                (ChatStreamingEvent e, _) = EventCodec.Decode(Keys.ConversationId, epoch, sequence, value);
+                if (!ApplyLocked(e))
+                {
+                    missing = true;
+                    break;
+                }
+            }
+        }
+
+        if (missing)
+        {
+            RequestSync();
+        }
+    }
+
+    /// <summary>Replicates one event into the local store; false when earlier events are missing here.</summary>
+    private bool ApplyLocked(ChatStreamingEvent e)
+    {
+        ChatReplicationResult result;
+        try
+        {
+            result = _local.Replicate(e);
+        }
+        catch (ObjectDisposedException)
+        {
+            _stopped = true;
+            return true;
+        }
+
+        if (result == ChatReplicationResult.Missing)
+        {
+            return false;
+        }
+
+        if (!string.Equals(_epoch, e.Epoch, StringComparison.Ordinal))
+        {
+            _epoch = e.Epoch;
+            _last = 0;
+        }
+
+        _last = Math.Max(_last, e.Sequence);
+        if (result == ChatReplicationResult.Applied)
+        {
+            if (e.Kind == ChatStreamingEventKind.Started)
+            {
+                _activeReplica = e.Sequence;
+            }
+            else if (e.IsTerminal)
+            {
+                _activeReplica = 0;
+            }
+
+            ArmWatchLocked();
+        }
+
+        for (int i = _catchUps.Count - 1; i >= 0; i--)
+        {
+            if (_catchUps[i].Sequence <= _last)
+            {
+                _catchUps[i].Signal.TrySetResult();
+                _catchUps.RemoveAt(i);
+            }
+        }
+
+        if (_activeReplica == 0 && result == ChatReplicationResult.Applied && e.IsTerminal)
+        {
+            // Not under this lock: the registry takes its own lock, then this one.
+            _ = Task.Run(() => _idle(this));
+        }
+
+        return true;
+    }
+
+    private void ArmWatch()
+    {
+        lock (_gate)
+        {
+            ArmWatchLocked();
+        }
+    }
+
+    private void ArmWatchLocked()
+    {
+        if (!_stopped)
+        {
+            _watch.Change(_activeReplica != 0 ? _watchInterval : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnWatch() => _ = WatchAsync();
+
+    /// <summary>After a quiet interval, asks Redis whether the mirrored response's producer still holds its lease.</summary>
+    private async Task WatchAsync()
+    {
+        long start;
+        lock (_gate)
+        {
+            start = _activeReplica;
+        }
+
+        if (start == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var result = (RedisResult[])(await _context.Database.ScriptEvaluateAsync(
+                RedisScripts.Takeover,
+                Keys.All,
+                [start, Keys.ChannelName, _context.Time.GetUtcNow().UtcTicks, RedisChatStreamingErrors.ProducerLost]).ConfigureAwait(false))!;
+            switch ((string)result[0]!)
+            {
+                case "alive":
+                    ArmWatch();
+                    break;
+                case "ended":
+                    await SyncAsync().ConfigureAwait(false);
+                    ArmWatch();
+                    break;
+                default:
+                    EndLostResponse(start);
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            ArmWatch();
+        }
+    }
+
+    /// <summary>The conversation's keys are gone while its response was active here: end the local copy, the only one left.</summary>
+    private void EndLostResponse(long start)
+    {
+        lock (_gate)
+        {
+            if (_activeReplica != start || _epoch is null)
+            {
+                return;
+            }
+
+            ApplyLocked(ChatStreamingEvent.FromPublished(
+                ChatStreamingEventKind.Failed,
+                Keys.ConversationId,
+                new ChatStreamPosition(_epoch, _last + 1),
+                _context.Time.GetUtcNow(),
+                error: RedisChatStreamingErrors.StreamLost));
+        }
+    }
+
+    /// <summary>Stops following: unsubscribes and stops the watch.</summary>
+    public void Stop()
+    {
+        lock (_gate)
+        {
+            _stopped = true;
+            foreach ((_, TaskCompletionSource signal) in _catchUps)
+            {
+                signal.TrySetResult();
+            }
+
+            _catchUps.Clear();
+        }
+
+        _watch.Dispose();
+        _ = UnsubscribeAsync();
+    }
+
+    private async Task UnsubscribeAsync()
+    {
+        try
+        {
+            await _ready.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Subscribing failed; the queue below, if any, still needs unsubscribing.
+        }
+
+        if (_queue is { } queue)
+        {
+            try
+            {
+                await queue.UnsubscribeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // A connection that is gone has no subscription left to end.
+            }
+        }
+    }
+
+    private static long SequenceOf(RedisValue id)
+    {
+        string text = id!;
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        return long.Parse(dash < 0 ? text : text[..dash], NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,417 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+using StreamingCore.Redis.Internal;
+
+namespace StreamingCore.Redis;
+
+/// <summary>
+/// An <see cref="IChatStreamingStore"/> shared by every app instance that uses the same Redis: a response published on one
+/// instance is subscribed to, and resumed exactly from any position, on any other, live and with the same contract and
+/// errors as one instance.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each instance keeps a local <see cref="DefaultChatStreamingStore"/> (<see cref="Local"/>) that does what one instance
+/// does: lifecycle rules, limits, subscriber queues, retention, statistics, telemetry. The responses it produces are recorded
+/// in Redis through an <see cref="IChatStreamingJournal"/>: a <c>Started</c> claims the conversation in Redis (one script),
+/// later events are delivered here at once and written to Redis in order, batched, from a bounded outbox. The conversations
+/// that subscriptions here follow are mirrored into the local store from Redis (PUB/SUB for the live events, the stream to
+/// repair a gap), so every subscriber is served by the local store's queues.
+/// </para>
+/// <para>See <c>docs/scale-out.md</c> for the keys, the scripts and what happens in each failure.</para>
+/// </remarks>
+public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposable, IDisposable
+{
+    private readonly RedisContext _context;
+    private readonly RedisJournal _journal;
+    private readonly bool _ownsMultiplexer;
+    private readonly Dictionary<string, ConversationMirror> _mirrors = new(StringComparer.Ordinal);
+    private readonly object _mirrorsGate = new();
+    private volatile bool _disposed;
+
+    // 0 running, 1 disposing or disposed: DisposeAsync runs once.
+    private int _disposeState;
+
+    /// <summary>Initializes a new store on a Redis connection.</summary>
+    /// <param name="multiplexer">The connection. The store disposes it only when <paramref name="ownsMultiplexer"/> is true.</param>
+    /// <param name="options">The store's settings; default values when null.</param>
+    /// <param name="redisOptions">The Redis settings; default values when null.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Creates the loggers; none when null.</param>
+    /// <param name="meterFactory">Creates the <c>StreamingCore</c> meter; a process-wide meter when null.</param>
+    /// <param name="ownsMultiplexer">True when disposing the store should dispose <paramref name="multiplexer"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="multiplexer"/> is null.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">An option is invalid; the message names every invalid one.</exception>
+    public RedisChatStreamingStore(
+        IConnectionMultiplexer multiplexer,
+        ChatStreamingOptions? options = null,
+        RedisChatStreamingOptions? redisOptions = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        IMeterFactory? meterFactory = null,
+        bool ownsMultiplexer = false)
+    {
+        ArgumentNullException.ThrowIfNull(multiplexer);
+        options ??= new ChatStreamingOptions();
+        redisOptions ??= new RedisChatStreamingOptions();
+        RedisChatStreamingOptionsValidator.ThrowIfInvalid(redisOptions);
+        timeProvider ??= TimeProvider.System;
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _ownsMultiplexer = ownsMultiplexer;
+
+        var telemetry = new RedisTelemetry(meterFactory, () => _journal?.OutboxLength ?? 0);
+        _context = new RedisContext(multiplexer, redisOptions, options, timeProvider, loggerFactory.CreateLogger<RedisChatStreamingStore>(), telemetry);
+        _journal = new RedisJournal(_context, OnResponseLost);
+        Local = new DefaultChatStreamingStore(options, timeProvider, loggerFactory.CreateLogger<DefaultChatStreamingStore>(), meterFactory, _journal);
+        multiplexer.ConnectionRestored += OnConnectionRestored;
+    }
+
+    /// <summary>
+    /// Gets this instance's local store: the responses produced here and the conversations followed here. Its statistics and
+    /// counts are this instance's; publish and subscribe through this store, not through it.
+    /// </summary>
+    public DefaultChatStreamingStore Local { get; }
+
+    /// <summary>Gets the events published on this instance, live (read another instance's conversations with <c>SubscribeAsync</c>).</summary>
+    public IObservable<ChatStreamingEvent> Events => Local.Events;
+
+    /// <summary>Gets how many events wait on this instance to be written to Redis.</summary>
+    public int OutboxLength => _journal.OutboxLength;
+
+    /// <summary>Gets how many conversations this instance follows in Redis (for its subscriptions).</summary>
+    public int FollowedConversationCount
+    {
+        get
+        {
+            lock (_mirrorsGate)
+            {
+                return _mirrors.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ChatStreamingException">
+    /// Also <see cref="ChatStreamingError.ResponseOwnedElsewhere"/> for an event of another instance's active response, and
+    /// <see cref="ChatStreamingError.StoreUnavailable"/> for a <c>Started</c> while Redis cannot be reached or a <c>Delta</c>
+    /// while the outbox is full (<see cref="RedisChatStreamingOptions.MaxOutboxLength"/>).
+    /// </exception>
+    public ChatStreamingEvent Publish(ChatStreamingEvent streamingEvent)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (streamingEvent.Kind == ChatStreamingEventKind.Delta && _journal.IsFull)
+        {
+            throw new ChatStreamingException(
+                ChatStreamingError.StoreUnavailable,
+                streamingEvent.ConversationId,
+                $"Cannot publish a delta to conversation '{streamingEvent.ConversationId}': {_journal.OutboxLength} events already wait to be written to Redis (MaxOutboxLength {_context.Options.MaxOutboxLength}). Nothing was stamped; retry later, or end the response with Failed.");
+        }
+
+        try
+        {
+            return Local.Publish(streamingEvent);
+        }
+        catch (ChatStreamingException ex) when (ex.Error == ChatStreamingError.ResponseNotStarted && _journal.OwnerElsewhere(streamingEvent.ConversationId) is not null)
+        {
+            throw new ChatStreamingException(
+                ChatStreamingError.ResponseOwnedElsewhere,
+                streamingEvent.ConversationId,
+                $"Cannot publish {streamingEvent.Kind} to conversation '{streamingEvent.ConversationId}': its active response belongs to another instance, which publishes the rest of it.",
+                ex);
+        }
+    }
+
+    /// <inheritdoc />
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The contract's two resume points, sequence and position; neither call is ambiguous.")]
+    public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, long afterSequence = 0, CancellationToken cancellationToken = default)
+    {
+        // The local store checks the arguments as one instance does, before anything reaches Redis.
+        IAsyncEnumerable<ChatStreamingEvent> local = Local.SubscribeAsync(conversationId, afterSequence, cancellationToken);
+        return SubscribeCoreAsync(conversationId, null, afterSequence, local, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The contract's two resume points, sequence and position; neither call is ambiguous.")]
+    public IAsyncEnumerable<ChatStreamingEvent> SubscribeAsync(string conversationId, ChatStreamPosition after, CancellationToken cancellationToken = default)
+    {
+        IAsyncEnumerable<ChatStreamingEvent> local = Local.SubscribeAsync(conversationId, after, cancellationToken);
+        return SubscribeCoreAsync(conversationId, after.Epoch, after.Sequence, local, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ChatStreamingEvent> SubscribeCoreAsync(
+        string conversationId,
+        string? epoch,
+        long afterSequence,
+        IAsyncEnumerable<ChatStreamingEvent> local,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ConversationMirror mirror = Follow(conversationId);
+        IAsyncEnumerator<ChatStreamingEvent>? events = null;
+        try
+        {
+            await mirror.ReadyAsync(cancellationToken).ConfigureAwait(false);
+            if (epoch is not null)
+            {
+                await mirror.CatchUpAsync(epoch, afterSequence, cancellationToken).ConfigureAwait(false);
+            }
+
+            events = local.GetAsyncEnumerator(cancellationToken);
+            bool more;
+            ExceptionDispatchInfo? notRetained = null;
+            try
+            {
+                more = await events.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (ChatStreamingException ex) when (ex.Error == ChatStreamingError.SequenceNotRetained && (epoch is not null || afterSequence > 0))
+            {
+                notRetained = ExceptionDispatchInfo.Capture(ex);
+                more = false;
+            }
+
+            if (notRetained is not null)
+            {
+                // This instance no longer holds it; Redis may (an ended response, kept for the retention period).
+                IReadOnlyList<ChatStreamingEvent>? history = await ReadEndedResponseAsync(conversationId, epoch, afterSequence).ConfigureAwait(false);
+                if (history is null)
+                {
+                    notRetained.Throw();
+                }
+
+                foreach (ChatStreamingEvent e in history!)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return e;
+                }
+
+                yield break;
+            }
+
+            while (more)
+            {
+                yield return events.Current;
+                more = await events.MoveNextAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (events is not null)
+            {
+                await events.DisposeAsync().ConfigureAwait(false);
+            }
+
+            Unfollow(mirror);
+        }
+    }
+
+    /// <summary>
+    /// Reads from Redis the rest of the ended response that holds the event after <paramref name="afterSequence"/>, all of it
+    /// or nothing: null when Redis does not hold it whole, it is still active, or its retention period has passed.
+    /// </summary>
+    private async Task<IReadOnlyList<ChatStreamingEvent>?> ReadEndedResponseAsync(string conversationId, string? epoch, long afterSequence)
+    {
+        ConversationKeys keys = _context.KeysOf(conversationId);
+        try
+        {
+            RedisValue stored = await _context.Database.HashGetAsync(keys.Meta, "e").ConfigureAwait(false);
+            if (stored.IsNull || (epoch is not null && stored != epoch))
+            {
+                return null;
+            }
+
+            string streamEpoch = stored!;
+            var events = new List<ChatStreamingEvent>();
+            long next = afterSequence + 1;
+            int limit = _context.StoreOptions.MaxEventsPerResponse;
+            while (events.Count <= limit)
+            {
+                StreamEntry[] entries = await _context.Database.StreamRangeAsync(keys.Stream, $"{next}-0", "+", count: 512).ConfigureAwait(false);
+                if (entries.Length == 0)
+                {
+                    return null;
+                }
+
+                foreach (StreamEntry entry in entries)
+                {
+                    string id = entry.Id!;
+                    long sequence = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
+                    if (sequence != next)
+                    {
+                        // Trimmed or expired in the middle: never a partial replay.
+                        return null;
+                    }
+
+                    (ChatStreamingEvent e, _) = EventCodec.Decode(conversationId, streamEpoch, sequence, entry[EventCodec.ValueField]!);
+                    events.Add(e);
+                    next++;
+                    if (e.IsTerminal)
+                    {
+                        bool retained = _context.StoreOptions.RetentionPeriod > TimeSpan.Zero
+                            && e.Timestamp + _context.StoreOptions.RetentionPeriod > _context.Time.GetUtcNow();
+                        return retained ? events : null;
+                    }
+                }
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.ReadFailed(_context.Logger, conversationId, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Gets the statistics of a conversation's current response as this instance knows it (see <see cref="DefaultChatStreamingStore.GetStatistics"/>).</summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <returns>A snapshot, or <see langword="null"/> when this instance holds no active or retained response of it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid.</exception>
+    public ChatResponseStatistics? GetStatistics(string conversationId) => Local.GetStatistics(conversationId);
+
+    /// <summary>Gets the statistics of every response of a conversation that this instance holds, oldest first.</summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <returns>The snapshots; empty when this instance holds no response of it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid.</exception>
+    public IReadOnlyList<ChatResponseStatistics> GetResponseStatistics(string conversationId) => Local.GetResponseStatistics(conversationId);
+
+    private ConversationMirror Follow(string conversationId)
+    {
+        lock (_mirrorsGate)
+        {
+            if (!_mirrors.TryGetValue(conversationId, out ConversationMirror? mirror))
+            {
+                mirror = new ConversationMirror(_context, Local, conversationId, OnMirrorIdle);
+                _mirrors.Add(conversationId, mirror);
+                mirror.Start();
+            }
+
+            mirror.References++;
+            return mirror;
+        }
+    }
+
+    private void Unfollow(ConversationMirror mirror)
+    {
+        lock (_mirrorsGate)
+        {
+            mirror.References--;
+        }
+
+        OnMirrorIdle(mirror);
+    }
+
+    /// <summary>Stops following a conversation that no subscription here follows and that has no mirrored response in progress.</summary>
+    private void OnMirrorIdle(ConversationMirror mirror)
+    {
+        lock (_mirrorsGate)
+        {
+            if (mirror.References > 0 || (mirror.HoldsActiveResponse && !_disposed)
+                || !_mirrors.TryGetValue(mirror.Keys.ConversationId, out ConversationMirror? current) || current != mirror)
+            {
+                return;
+            }
+
+            _mirrors.Remove(mirror.Keys.ConversationId);
+        }
+
+        mirror.Stop();
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        ConversationMirror[] mirrors;
+        lock (_mirrorsGate)
+        {
+            mirrors = [.. _mirrors.Values];
+        }
+
+        foreach (ConversationMirror mirror in mirrors)
+        {
+            _ = SyncQuietlyAsync(mirror);
+        }
+    }
+
+    private async Task SyncQuietlyAsync(ConversationMirror mirror)
+    {
+        try
+        {
+            await mirror.SyncAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            Log.ReadFailed(_context.Logger, mirror.Keys.ConversationId, ex.Message);
+        }
+    }
+
+    /// <summary>Ends this instance's own response that Redis no longer accepts, so its producer and subscribers learn it.</summary>
+    private void OnResponseLost(string conversationId, long start, string reason)
+    {
+        if (_disposed || Local.GetStatistics(conversationId) is not { Outcome: ChatResponseOutcome.Streaming } current || current.StartSequence != start)
+        {
+            return;
+        }
+
+        try
+        {
+            Local.Publish(ChatStreamingEvent.Failed(conversationId, reason));
+        }
+        catch (ChatStreamingException)
+        {
+            // It ended meanwhile.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The store stopped meanwhile.
+        }
+    }
+
+    /// <summary>Test hook: stops writing and renewing without a word, as an instance that is killed.</summary>
+    internal void SimulateCrash()
+    {
+        _journal.Crash();
+        _disposed = true;
+    }
+
+    /// <summary>
+    /// Ends the store: its active responses end with Failed ("store disposed") for every instance's subscribers, queued
+    /// events are written to Redis (waiting up to <see cref="RedisChatStreamingOptions.ShutdownTimeout"/>), subscriptions end,
+    /// and the connection is disposed if the store owns it.
+    /// </summary>
+    /// <returns>A task that completes when the store has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeState, 1) != 0)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _context.Multiplexer.ConnectionRestored -= OnConnectionRestored;
+        Local.Dispose();
+        await _journal.DisposeAsync().ConfigureAwait(false);
+        ConversationMirror[] mirrors;
+        lock (_mirrorsGate)
+        {
+            mirrors = [.. _mirrors.Values];
+            _mirrors.Clear();
+        }
+
+        foreach (ConversationMirror mirror in mirrors)
+        {
+            mirror.Stop();
+        }
+
+        if (_ownsMultiplexer)
+        {
+            await _context.Multiplexer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the store as <see cref="DisposeAsync"/> does, waiting for it.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

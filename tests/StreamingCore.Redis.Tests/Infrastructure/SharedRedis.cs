@@ -11,6 +11,18 @@ namespace StreamingCore.Redis.Tests.Infrastructure;
 /// The shared instances refuse <c>StopAsync</c>, <c>StartAsync</c>, <c>FlushAllAsync</c> and <c>DisposeAsync</c>;
 /// tests that need those use <see cref="DedicatedRedisServerTests"/> or <see cref="DedicatedRedisClusterTests"/>.
 /// </remarks>
+/// <example>
+/// <code><![CDATA[
+/// RedisServer server = await SharedRedis.ServerAsync();
+/// await using ConnectionMultiplexer redis = await server.ConnectAsync();
+/// string prefix = TestKeyPrefix.Next();               // "t7:"
+/// await redis.GetDatabase().StreamAddAsync(prefix + "conv-1", "text", "hi");
+///
+/// RedisCluster cluster = await SharedRedis.ClusterAsync();
+/// await using ConnectionMultiplexer clustered = await cluster.ConnectAsync();
+/// string events = $"{{{prefix}conv-1}}:events";       // "{t7:conv-1}:events": one slot per conversation
+/// ]]></code>
+/// </example>
 public static class SharedRedis
 {
     private static readonly Lazy<Task<RedisServer>> Server = new(StartServerAsync);

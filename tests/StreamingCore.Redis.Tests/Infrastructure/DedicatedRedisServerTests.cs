@@ -14,7 +14,11 @@ public abstract class DedicatedRedisServerTests
 
     /// <summary>Starts the fixture's server.</summary>
     [OneTimeSetUp]
-    public async Task StartDedicatedServer() => Server = await RedisServer.StartNewAsync().Guarded();
+    public async Task StartDedicatedServer()
+        => Server = await (Persistent ? RedisServer.StartPersistentAsync() : RedisServer.StartNewAsync()).Guarded();
+
+    /// <summary>Whether the fixture's server keeps its data across a restart (an append-only file); false by default.</summary>
+    protected virtual bool Persistent => false;
 
     /// <summary>Brings the server back if a previous test left it stopped, and empties it.</summary>
     [SetUp]

@@ -61,6 +61,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The cluster bus port of a cluster node (set explicitly: port + 10000 is often past 65535 for an OS-picked port).</summary>
     internal int? ClusterBusPort { get; }
 
+    /// <summary>Whether the server keeps its data in an append-only file (<see cref="StartPersistentAsync"/>); persistence is off otherwise.</summary>
+    public bool Persistent { get; private init; }
+
     /// <summary>Set by <see cref="SharedRedis"/>: a shared server refuses to be stopped, flushed or disposed by a test.</summary>
     internal bool IsShared { get; set; }
 
@@ -71,13 +74,20 @@ public sealed class RedisServer : IAsyncDisposable
     public static Task<RedisServer> StartNewAsync(CancellationToken cancellationToken = default) =>
         StartNewAsync(clusterNode: false, cancellationToken);
 
+    /// <summary>
+    /// Starts a new server that keeps its data across <see cref="StopAsync"/> and <see cref="StartAsync"/>: an append-only
+    /// file synced on every write (<c>--appendonly yes --appendfsync always</c>), as a production Redis that is restarted.
+    /// </summary>
+    public static Task<RedisServer> StartPersistentAsync(CancellationToken cancellationToken = default) =>
+        StartNewAsync(clusterNode: false, cancellationToken, persistent: true);
+
     /// <summary>Starts a plain server or, for <see cref="RedisCluster"/>, a cluster-enabled node that is in no cluster yet.</summary>
-    internal static async Task<RedisServer> StartNewAsync(bool clusterNode, CancellationToken cancellationToken)
+    internal static async Task<RedisServer> StartNewAsync(bool clusterNode, CancellationToken cancellationToken, bool persistent = false)
     {
         for (int attempt = 1; ; attempt++)
         {
             int[] ports = FreePorts.Pick(clusterNode ? 2 : 1);
-            var server = new RedisServer(ports[0], clusterNode ? ports[1] : null, RedisProcessReaper.CreateWorkingDirectory());
+            var server = new RedisServer(ports[0], clusterNode ? ports[1] : null, RedisProcessReaper.CreateWorkingDirectory()) { Persistent = persistent };
             try
             {
                 await server.LaunchAsync(cancellationToken);
@@ -289,7 +299,8 @@ public sealed class RedisServer : IAsyncDisposable
             "--bind", "127.0.0.1",
             // Persistence off: no RDB snapshots, no AOF. A restarted server comes back empty, as after losing its data.
             "--save", "",
-            "--appendonly", "no",
+            "--appendonly", Persistent ? "yes" : "no",
+            "--appendfsync", "always",
             "--protected-mode", "no",
             "--dir", WorkingDirectory,
             // Logs go to stdout, which we read: the "Ready to accept connections" line wakes the readiness loop, and the

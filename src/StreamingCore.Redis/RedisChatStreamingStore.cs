@@ -31,6 +31,9 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
     private readonly bool _ownsMultiplexer;
     private readonly Dictionary<string, ConversationMirror> _mirrors = new(StringComparer.Ordinal);
     private readonly object _mirrorsGate = new();
+
+    // WhenSubscribedAsync's waiters; guarded by _mirrorsGate.
+    private readonly List<(string ConversationId, int Count, TaskCompletionSource Signal)> _registrationWaiters = [];
     private volatile bool _disposed;
 
     // 0 running, 1 disposing or disposed: DisposeAsync runs once.
@@ -81,6 +84,14 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
 
     /// <summary>Gets how many events wait on this instance to be written to Redis.</summary>
     public int OutboxLength => _journal.OutboxLength;
+
+    /// <summary>
+    /// Waits until no event published on this instance waits to be written to Redis (an app that wants its last answers
+    /// stored before it stops, a test). While Redis is unreachable it waits for it to return.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the events stay queued.</param>
+    /// <returns>A task that completes when the outbox is empty.</returns>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => _journal.FlushAsync(cancellationToken);
 
     /// <summary>Gets how many conversations this instance follows in Redis (for its subscriptions).</summary>
     public int FollowedConversationCount
@@ -153,6 +164,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
         ObjectDisposedException.ThrowIf(_disposed, this);
         ConversationMirror mirror = Follow(conversationId);
         IAsyncEnumerator<ChatStreamingEvent>? events = null;
+        bool registered = false;
         try
         {
             await mirror.ReadyAsync(cancellationToken).ConfigureAwait(false);
@@ -166,7 +178,11 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             ExceptionDispatchInfo? notRetained = null;
             try
             {
-                more = await events.MoveNextAsync().ConfigureAwait(false);
+                // The local store registers the subscription synchronously, in the first MoveNextAsync, before it waits.
+                ValueTask<bool> first = events.MoveNextAsync();
+                registered = true;
+                Registered(mirror, +1);
+                more = await first.ConfigureAwait(false);
             }
             catch (ChatStreamingException ex) when (ex.Error == ChatStreamingError.SequenceNotRetained && (epoch is not null || afterSequence > 0))
             {
@@ -203,6 +219,11 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             if (events is not null)
             {
                 await events.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (registered)
+            {
+                Registered(mirror, -1);
             }
 
             Unfollow(mirror);
@@ -278,6 +299,45 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
     /// <returns>The snapshots; empty when this instance holds no response of it.</returns>
     /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid.</exception>
     public IReadOnlyList<ChatResponseStatistics> GetResponseStatistics(string conversationId) => Local.GetResponseStatistics(conversationId);
+
+    /// <summary>
+    /// Test hook: completes once <paramref name="count"/> subscriptions to the conversation are registered here (caught up
+    /// with Redis and live in the local store).
+    /// </summary>
+    internal Task WhenSubscribedAsync(string conversationId, int count = 1)
+    {
+        lock (_mirrorsGate)
+        {
+            if (_mirrors.TryGetValue(conversationId, out ConversationMirror? mirror) && mirror.Registered >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _registrationWaiters.Add((conversationId, count, signal));
+            return signal.Task;
+        }
+    }
+
+    private void Registered(ConversationMirror mirror, int change)
+    {
+        List<TaskCompletionSource>? ready = null;
+        lock (_mirrorsGate)
+        {
+            mirror.Registered += change;
+            for (int i = _registrationWaiters.Count - 1; i >= 0; i--)
+            {
+                (string id, int count, TaskCompletionSource signal) = _registrationWaiters[i];
+                if (id == mirror.Keys.ConversationId && mirror.Registered >= count)
+                {
+                    (ready ??= []).Add(signal);
+                    _registrationWaiters.RemoveAt(i);
+                }
+            }
+        }
+
+        ready?.ForEach(signal => signal.TrySetResult());
+    }
 
     private ConversationMirror Follow(string conversationId)
     {

@@ -51,6 +51,9 @@ internal sealed class ConversationMirror
     /// <summary>Subscriptions of this instance that follow the conversation; guarded by the registry's lock.</summary>
     public int References { get; set; }
 
+    /// <summary>Of those, the ones registered in the local store (past their first read); guarded by the registry's lock.</summary>
+    public int Registered { get; set; }
+
     /// <summary>True while a mirrored response is active: the mirror stays until it ends, so the local copy never hangs.</summary>
     public bool HoldsActiveResponse
     {

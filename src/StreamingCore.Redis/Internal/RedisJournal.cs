@@ -28,6 +28,9 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
 
     private int _outboxLength;
 
+    // FlushAsync callers, completed when the outbox is empty; guarded by itself.
+    private readonly List<TaskCompletionSource> _flushWaiters = [];
+
     public RedisJournal(RedisContext context, Action<string, long, string> responseLost)
     {
         _context = context;
@@ -170,6 +173,45 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
 
             batch.Clear();
             groups.Clear();
+            if (OutboxLength == 0)
+            {
+                ReleaseFlushWaiters();
+            }
+        }
+
+        ReleaseFlushWaiters();
+    }
+
+    /// <summary>Completes when every event appended so far has been written to Redis (or dropped with its lost response).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_flushWaiters)
+        {
+            _flushWaiters.Add(waiter);
+        }
+
+        // Checked after registering, so an outbox that emptied in between still releases this waiter.
+        if (OutboxLength == 0 || _writer.IsCompleted)
+        {
+            ReleaseFlushWaiters();
+        }
+
+        return waiter.Task.WaitAsync(cancellationToken);
+    }
+
+    private void ReleaseFlushWaiters()
+    {
+        TaskCompletionSource[] waiters;
+        lock (_flushWaiters)
+        {
+            waiters = [.. _flushWaiters];
+            _flushWaiters.Clear();
+        }
+
+        foreach (TaskCompletionSource waiter in waiters)
+        {
+            waiter.TrySetResult();
         }
     }
 

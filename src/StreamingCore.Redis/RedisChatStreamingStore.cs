@@ -170,6 +170,14 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             await mirror.ReadyAsync(cancellationToken).ConfigureAwait(false);
             if (epoch is not null)
             {
+                if (mirror.IsReplaced(epoch))
+                {
+                    throw new ChatStreamingException(
+                        ChatStreamingError.SequenceNotRetained,
+                        conversationId,
+                        $"Cannot resume conversation '{conversationId}' after position {new ChatStreamPosition(epoch, afterSequence)}: the events after it are not retained (the position is from another epoch: Redis lost the conversation's stream and holds another one, or none). Subscribe with afterSequence 0 for the current response.");
+                }
+
                 await mirror.CatchUpAsync(epoch, afterSequence, cancellationToken).ConfigureAwait(false);
             }
 
@@ -429,6 +437,9 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             // The store stopped meanwhile.
         }
     }
+
+    /// <summary>The connection (tests watch it reconnect).</summary>
+    internal IConnectionMultiplexer Multiplexer => _context.Multiplexer;
 
     /// <summary>Test hook: stops writing and renewing without a word, as an instance that is killed.</summary>
     internal void SimulateCrash()

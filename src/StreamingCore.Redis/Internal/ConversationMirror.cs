@@ -31,6 +31,10 @@ internal sealed class ConversationMirror
     // The first sequence of the mirrored (another instance's) active response; 0 for none.
     private long _activeReplica;
 
+    // What the last read found in Redis: the stream's epoch, or null when the conversation has no keys; unknown until read.
+    private bool _redisRead;
+    private string? _redisEpoch;
+
     private bool _syncing;
     private bool _syncAgain;
     private bool _stopped;
@@ -117,6 +121,18 @@ internal sealed class ConversationMirror
         }
     }
 
+    /// <summary>
+    /// Whether Redis, when last read, held a stream of the conversation other than <paramref name="epoch"/> (or none): a
+    /// position in it is never served from what this instance still retains of an older stream.
+    /// </summary>
+    public bool IsReplaced(string epoch)
+    {
+        lock (_gate)
+        {
+            return _redisRead && !string.Equals(_redisEpoch, epoch, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Reads the stream from the last event applied (or the current response) to now; one read at a time.</summary>
     public async Task SyncAsync()
     {
@@ -183,6 +199,12 @@ internal sealed class ConversationMirror
         for (int attempt = 0; attempt < 2; attempt++)
         {
             RedisValue[] meta = await _context.Database.HashGetAsync(Keys.Meta, ["e", "s", "a"]).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _redisRead = true;
+                _redisEpoch = meta[0].IsNull ? null : (string?)meta[0];
+            }
+
             if (meta[0].IsNull)
             {
                 // No keys: nothing to read. A mirrored response still active is the watch's to end.

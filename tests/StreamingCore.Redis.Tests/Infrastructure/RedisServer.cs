@@ -391,6 +391,10 @@ public sealed class RedisServer : IAsyncDisposable
             {
                 // Not listening yet.
             }
+            catch (InvalidOperationException e) when (e.Message.Contains("LOADING", StringComparison.Ordinal) && !deadline.IsCancellationRequested)
+            {
+                // A persistent server answers before it has read its append-only file back: not ready yet.
+            }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw TimedOut();

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Time.Testing;
+using NUnit.Framework;
+using StreamingCore.Testing.Contract;
+
+namespace StreamingCore.Tests.Contract;
+
+/// <summary>
+/// A <see cref="DefaultChatStreamingStore"/> under the contract suite. Publish fans out, registers and releases
+/// before it returns, and a subscription registers on its first MoveNextAsync, so every signal checks its state at
+/// once and fails right away (instead of waiting for the test guard) when the state is not what the test expects.
+/// </summary>
+internal sealed class InMemoryStoreUnderTest(DefaultChatStreamingStore store, FakeTimeProvider time) : StoreUnderTest
+{
+    public override IChatStreamingStore Producer => store;
+
+    public override IChatStreamingStore Reader => store;
+
+    public override FakeTimeProvider Time => time;
+
+    public override int ActiveResponseCount => store.ActiveResponseCount;
+
+    public override long DroppedEventCount => store.DroppedEventCount;
+
+    public override ChatResponseStatistics? GetStatistics(string conversationId) => store.GetStatistics(conversationId);
+
+    public override IReadOnlyList<ChatResponseStatistics> GetResponseStatistics(string conversationId) => store.GetResponseStatistics(conversationId);
+
+    public override Task SubscribedAsync(string conversationId, int count)
+    {
+        int registered = store.FindConversation(conversationId)?.Subscribers.Length ?? 0;
+        return registered == count
+            ? Task.CompletedTask
+            : Fail($"{count} subscription(s) to '{conversationId}' should be registered once the first MoveNextAsync was called; {registered} are.");
+    }
+
+    public override Task DeliveredAsync(string conversationId, long sequence)
+    {
+        // Publish hands an event to every subscription's queue before it returns; this only checks that the
+        // sequence was published at all (a released conversation has delivered everything it had).
+        Conversation? conversation = store.FindConversation(conversationId);
+        long last = conversation is null ? long.MaxValue : LastStamped(conversation);
+        return last >= sequence ? Task.CompletedTask : Fail($"'{conversationId}' has published up to {last}, not {sequence}.");
+    }
+
+    public override Task ReleasedAsync(string conversationId)
+        => store.FindConversation(conversationId) is { } conversation
+            ? Fail($"'{conversationId}' is still held: {Describe(conversation)}.")
+            : Task.CompletedTask;
+
+    public override Task NotRetainedAsync(string conversationId, long throughSequence)
+    {
+        if (store.FindConversation(conversationId) is not { } conversation)
+        {
+            return Task.CompletedTask;
+        }
+
+        long oldest;
+        lock (conversation.Gate)
+        {
+            oldest = conversation.OldestRetainedSequence;
+        }
+
+        return oldest == 0 || oldest > throughSequence
+            ? Task.CompletedTask
+            : Fail($"'{conversationId}' still retains sequence {oldest}, at or before {throughSequence}.");
+    }
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        store.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static long LastStamped(Conversation conversation)
+    {
+        lock (conversation.Gate)
+        {
+            return conversation.Sequencer.LastStamped;
+        }
+    }
+
+    private static string Describe(Conversation conversation)
+    {
+        lock (conversation.Gate)
+        {
+            return $"active {conversation.Active is not null}, {conversation.Ended.Count} retained response(s), {conversation.Subscribers.Length} subscription(s)";
+        }
+    }
+
+    private static Task Fail(string message) => Task.FromException(new AssertionException(message));
+}

@@ -5,15 +5,19 @@ using StreamingCore.Testing.Contract;
 namespace StreamingCore.Tests.Contract;
 
 /// <summary>
-/// A <see cref="DefaultChatStreamingStore"/> under the contract suite. Publish fans out, registers and releases
-/// before it returns, and a subscription registers on its first MoveNextAsync, so every signal checks its state at
-/// once and fails right away (instead of waiting for the test guard) when the state is not what the test expects.
+/// A <see cref="DefaultChatStreamingStore"/> under the contract suite. Publish fans out and releases before it
+/// returns, and a subscription registers on its first MoveNextAsync, so every signal checks its state at once and
+/// fails right away (instead of waiting for the test guard) when the state is not what the test expects. Through a
+/// <see cref="DeferredReader"/>, registration comes later, so <see cref="SubscribedAsync"/> then waits for it.
 /// </summary>
-internal sealed class InMemoryStoreUnderTest(DefaultChatStreamingStore store, FakeTimeProvider time) : StoreUnderTest
+internal sealed class InMemoryStoreUnderTest(DefaultChatStreamingStore store, FakeTimeProvider time, bool deferReader) : StoreUnderTest
 {
+    /// <summary>The reader subscriptions go through, if deferred; else <see langword="null"/> and they go to the store.</summary>
+    private readonly DeferredReader? _deferred = deferReader ? new DeferredReader(store) : null;
+
     public override IChatStreamingStore Producer => store;
 
-    public override IChatStreamingStore Reader => store;
+    public override IChatStreamingStore Reader => (IChatStreamingStore?)_deferred ?? store;
 
     public override FakeTimeProvider Time => time;
 
@@ -25,12 +29,25 @@ internal sealed class InMemoryStoreUnderTest(DefaultChatStreamingStore store, Fa
 
     public override IReadOnlyList<ChatResponseStatistics> GetResponseStatistics(string conversationId) => store.GetResponseStatistics(conversationId);
 
-    public override Task SubscribedAsync(string conversationId, int count)
+    public override async Task SubscribedAsync(string conversationId, int count)
     {
-        int registered = store.FindConversation(conversationId)?.Subscribers.Length ?? 0;
-        return registered == count
-            ? Task.CompletedTask
-            : Fail($"{count} subscription(s) to '{conversationId}' should be registered once the first MoveNextAsync was called; {registered} are.");
+        while (true)
+        {
+            // Taken before the check, so a registration between the check and the wait is not missed.
+            Task changed = _deferred?.NextChange ?? Task.CompletedTask;
+            int registered = store.FindConversation(conversationId)?.Subscribers.Length ?? 0;
+            if (registered == count)
+            {
+                return;
+            }
+
+            if (_deferred is null)
+            {
+                throw new AssertionException($"{count} subscription(s) to '{conversationId}' should be registered once the first MoveNextAsync was called; {registered} are.");
+            }
+
+            await changed.ConfigureAwait(false);
+        }
     }
 
     public override Task DeliveredAsync(string conversationId, long sequence)

@@ -3,7 +3,10 @@ using StreamingCore.Tests.Support;
 
 namespace StreamingCore.Tests.Hardening;
 
-/// <summary>Finding 1: a consumer that never returns is cut off with a typed error; it never holds unbounded memory.</summary>
+/// <summary>
+/// Finding 1: a consumer that never returns is cut off with a typed error; it never holds unbounded memory. The subscriber
+/// that never reads, which every store must cut off, is in the shared contract suite (SlowSubscriberContract).
+/// </summary>
 public class StuckConsumerTests
 {
     [TestCase(OverflowStrategy.Coalesce)]
@@ -36,42 +39,6 @@ public class StuckConsumerTests
             Exception? error = await stuck.Ended.Task.Guarded();
             Assert.That(error, Is.InstanceOf<ChatStreamingException>().With.Property("Error").EqualTo(ChatStreamingError.SubscriberOverflow));
             Assert.That(stuck.Received, Is.LessThanOrEqualTo((2 * Capacity) + 1), "it receives what was queued, then the error");
-        }
-    }
-
-    [Test]
-    public async Task A_subscriber_that_never_reads_a_long_coalesced_response_is_cut_off_and_can_resume_exactly()
-    {
-        const int Capacity = 4;
-        (DefaultChatStreamingStore store, _) = StoreFixture.Create(o => o.SubscriberCapacity = Capacity);
-        using (store)
-        {
-            store.Publish(ChatStreamingEvent.Started("c"));
-            await using IAsyncEnumerator<ChatStreamingEvent> sleeper = store.SubscribeAsync("c").GetAsyncEnumerator(TestGuard.Token);
-            Assert.That(await sleeper.MoveNextAsync(), Is.True);
-
-            // Deltas of 4,096 characters cannot be merged further, so each one is a new queue item.
-            string piece = new('a', 4096);
-            for (int i = 0; i < 50; i++)
-            {
-                store.Publish(ChatStreamingEvent.Delta("c", piece));
-            }
-
-            store.Publish(ChatStreamingEvent.Finished("c"));
-
-            var received = new List<ChatStreamingEvent> { sleeper.Current };
-            var ex = await Assert.ThrowsAsync<ChatStreamingException>(async () =>
-            {
-                while (await sleeper.MoveNextAsync())
-                {
-                    received.Add(sleeper.Current);
-                }
-            });
-            Assert.That(ex!.Error, Is.EqualTo(ChatStreamingError.SubscriberOverflow));
-            Assert.That(received, Has.Count.LessThanOrEqualTo((2 * Capacity) + 1));
-
-            List<ChatStreamingEvent> rest = await store.SubscribeAsync("c", received[^1].Position).ToListAsync();
-            Assert.That(StoreFixture.TextOf(received) + StoreFixture.TextOf(rest), Is.EqualTo(string.Concat(Enumerable.Repeat(piece, 50))), "resuming after the last event received loses nothing");
         }
     }
 }

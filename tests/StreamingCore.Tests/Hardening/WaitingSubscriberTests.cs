@@ -3,7 +3,10 @@ using StreamingCore.Tests.Support;
 
 namespace StreamingCore.Tests.Hardening;
 
-/// <summary>Finding 3: waiting subscribers are limited and an abandoned waiter is released.</summary>
+/// <summary>
+/// Finding 3: waiting subscribers are limited store-wide. The waiting timeout, which every store keeps, is in the shared
+/// contract suite (TimeoutContract).
+/// </summary>
 public class WaitingSubscriberTests
 {
     [Test]
@@ -80,44 +83,6 @@ public class WaitingSubscriberTests
             {
                 Assert.That(async () => await wait.Guarded(), Throws.InstanceOf<ObjectDisposedException>());
             }
-        }
-    }
-
-    [Test]
-    public async Task An_abandoned_waiter_is_released_after_the_waiting_timeout()
-    {
-        (DefaultChatStreamingStore store, Microsoft.Extensions.Time.Testing.FakeTimeProvider time) = StoreFixture.Create();
-        using (store)
-        {
-            ValueTask<bool> pending = store.SubscribeAsync("never").GetAsyncEnumerator(TestGuard.Token).MoveNextAsync();
-            Assert.That(store.ConversationCount, Is.EqualTo(1));
-
-            time.Advance(TimeSpan.FromDays(30));
-
-            Assert.Multiple(() =>
-            {
-                Assert.That(store.ConversationCount, Is.Zero);
-                Assert.That(store.SubscriberCount, Is.Zero);
-            });
-            var ex = await Assert.ThrowsAsync<ChatStreamingException>(async () => await pending);
-            Assert.That(ex!.Error, Is.EqualTo(ChatStreamingError.WaitTimedOut));
-        }
-    }
-
-    [Test]
-    public async Task A_waiter_whose_response_starts_in_time_is_not_expired()
-    {
-        (DefaultChatStreamingStore store, Microsoft.Extensions.Time.Testing.FakeTimeProvider time) = StoreFixture.Create(o => o.IdleTimeout = Timeout.InfiniteTimeSpan);
-        using (store)
-        {
-            Task<List<ChatStreamingEvent>> subscriber = store.SubscribeAsync("c").ToListAsync();
-            time.Advance(TimeSpan.FromMinutes(1));
-            store.Publish(ChatStreamingEvent.Started("c"));
-            time.Advance(TimeSpan.FromDays(1));
-            store.Publish(ChatStreamingEvent.Delta("c", "late but live"));
-            store.Publish(ChatStreamingEvent.Finished("c"));
-
-            Assert.That(StoreFixture.TextOf(await subscriber.Guarded()), Is.EqualTo("late but live"));
         }
     }
 }

@@ -3,6 +3,10 @@ using StreamingCore.Tests.Support;
 
 namespace StreamingCore.Tests.Store;
 
+/// <summary>
+/// How <see cref="DefaultChatStreamingStore.Dispose"/> ends its Events observers. Order and isolation of Events as every
+/// store keeps them are in the shared contract suite (EventsContract).
+/// </summary>
 public class EventsObservableTests
 {
     /// <summary>Collects events until a given number of terminal events arrived.</summary>
@@ -26,79 +30,6 @@ public class EventsObservableTests
         public void OnError(Exception error) => Done.TrySetException(error);
 
         public void OnCompleted() => Done.TrySetResult();
-    }
-
-    private sealed class Thrower : IObserver<ChatStreamingEvent>
-    {
-        public int Calls { get; private set; }
-
-        public TaskCompletionSource Called { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void OnNext(ChatStreamingEvent value)
-        {
-            Calls++;
-            Called.TrySetResult();
-            throw new InvalidOperationException("observer bug");
-        }
-
-        public void OnError(Exception error)
-        {
-        }
-
-        public void OnCompleted()
-        {
-        }
-    }
-
-    [Test]
-    public async Task A_throwing_observer_breaks_neither_Publish_nor_other_observers()
-    {
-        (DefaultChatStreamingStore store, _) = StoreFixture.Create();
-        using (store)
-        {
-            var thrower = new Thrower();
-            var recorder = new Recorder(terminalsExpected: 2);
-            using IDisposable bad = store.Events.Subscribe(thrower);
-            using IDisposable good = store.Events.Subscribe(recorder);
-
-            List<ChatStreamingEvent> a = store.PublishResponse("a", "1", "2");
-            List<ChatStreamingEvent> b = store.PublishResponse("b", "3");
-            await recorder.Done.Task.Guarded();
-
-            // The thrower's pump runs on its own; its one call may come after the recorder has seen everything.
-            await thrower.Called.Task.Guarded();
-            Assert.Multiple(() =>
-            {
-                Assert.That(recorder.Events.Where(e => e.ConversationId == "a"), Is.EqualTo(a));
-                Assert.That(recorder.Events.Where(e => e.ConversationId == "b"), Is.EqualTo(b));
-                Assert.That(thrower.Calls, Is.EqualTo(1), "an observer that threw receives nothing more");
-            });
-        }
-    }
-
-    [Test]
-    public async Task Events_keep_publish_order_per_conversation_across_concurrent_producers()
-    {
-        (DefaultChatStreamingStore store, _) = StoreFixture.Create(o => o.SubscriberCapacity = 100_000);
-        using (store)
-        {
-            const int Conversations = 8;
-            const int Deltas = 500;
-            var recorder = new Recorder(terminalsExpected: Conversations);
-            using IDisposable subscription = store.Events.Subscribe(recorder);
-
-            await Task.WhenAll(Enumerable.Range(0, Conversations).Select(c => Task.Run(() =>
-                store.PublishResponse($"c{c}", Enumerable.Range(0, Deltas).Select(i => $"{i},").ToArray())))).Guarded();
-            await recorder.Done.Task.Guarded();
-
-            string expected = string.Concat(Enumerable.Range(0, Deltas).Select(i => $"{i},"));
-            for (int c = 0; c < Conversations; c++)
-            {
-                List<ChatStreamingEvent> events = recorder.Events.Where(e => e.ConversationId == $"c{c}").ToList();
-                Assert.That(StoreFixture.Sequences(events), Is.EqualTo(Enumerable.Range(1, Deltas + 2).Select(i => (long)i)));
-                Assert.That(StoreFixture.TextOf(events), Is.EqualTo(expected));
-            }
-        }
     }
 
     [Test]

@@ -254,6 +254,11 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             }
 
             string streamEpoch = stored!;
+            if (!await IsRetainedResponseAsync(keys, streamEpoch, afterSequence + 1).ConfigureAwait(false))
+            {
+                return null;
+            }
+
             var events = new List<ChatStreamingEvent>();
             long next = afterSequence + 1;
             int limit = _context.StoreOptions.MaxEventsPerResponse;
@@ -296,6 +301,25 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
         }
     }
 
+    /// <summary>
+    /// Whether the response holding <paramref name="sequence"/> is one of the conversation's last
+    /// <see cref="ChatStreamingOptions.MaxRetainedResponsesPerConversation"/> ended responses, as one instance would retain.
+    /// </summary>
+    private async Task<bool> IsRetainedResponseAsync(ConversationKeys keys, string epoch, long sequence)
+    {
+        StreamEntry[] first = await _context.Database.StreamRangeAsync(keys.Stream, $"{sequence}-0", $"{sequence}-0", count: 1).ConfigureAwait(false);
+        if (first.Length == 0)
+        {
+            return false;
+        }
+
+        (_, long start) = EventCodec.Decode(keys.ConversationId, epoch, sequence, first[0][EventCodec.ValueField]!);
+        RedisValue active = await _context.Database.HashGetAsync(keys.Meta, "a").ConfigureAwait(false);
+        RedisValue[] starts = await _context.Database.ListRangeAsync(keys.Responses).ConfigureAwait(false);
+        long[] ended = [.. starts.Select(value => (long)value).Where(value => value != (long)active)];
+        return ended.TakeLast(_context.StoreOptions.MaxRetainedResponsesPerConversation).Contains(start);
+    }
+
     /// <summary>Gets the statistics of a conversation's current response as this instance knows it (see <see cref="DefaultChatStreamingStore.GetStatistics"/>).</summary>
     /// <param name="conversationId">The conversation.</param>
     /// <returns>A snapshot, or <see langword="null"/> when this instance holds no active or retained response of it.</returns>
@@ -309,14 +333,15 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
     public IReadOnlyList<ChatResponseStatistics> GetResponseStatistics(string conversationId) => Local.GetResponseStatistics(conversationId);
 
     /// <summary>
-    /// Test hook: completes once <paramref name="count"/> subscriptions to the conversation are registered here (caught up
-    /// with Redis and live in the local store).
+    /// Test hook: completes once exactly <paramref name="count"/> subscriptions to the conversation are registered here
+    /// (caught up with Redis and live in the local store).
     /// </summary>
     internal Task WhenSubscribedAsync(string conversationId, int count = 1)
     {
         lock (_mirrorsGate)
         {
-            if (_mirrors.TryGetValue(conversationId, out ConversationMirror? mirror) && mirror.Registered >= count)
+            int registered = _mirrors.TryGetValue(conversationId, out ConversationMirror? mirror) ? mirror.Registered : 0;
+            if (registered == count)
             {
                 return Task.CompletedTask;
             }
@@ -336,7 +361,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             for (int i = _registrationWaiters.Count - 1; i >= 0; i--)
             {
                 (string id, int count, TaskCompletionSource signal) = _registrationWaiters[i];
-                if (id == mirror.Keys.ConversationId && mirror.Registered >= count)
+                if (id == mirror.Keys.ConversationId && mirror.Registered == count)
                 {
                     (ready ??= []).Add(signal);
                     _registrationWaiters.RemoveAt(i);
@@ -345,6 +370,21 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
         }
 
         ready?.ForEach(signal => signal.TrySetResult());
+    }
+
+    /// <summary>
+    /// Test hook: completes once this instance has applied the conversation's events up to <paramref name="sequence"/> from
+    /// Redis (a conversation it does not follow has nothing to apply).
+    /// </summary>
+    internal Task WhenAppliedAsync(string conversationId, long sequence)
+    {
+        ConversationMirror? mirror;
+        lock (_mirrorsGate)
+        {
+            _mirrors.TryGetValue(conversationId, out mirror);
+        }
+
+        return mirror?.WhenAppliedAsync(sequence) ?? Task.CompletedTask;
     }
 
     private ConversationMirror Follow(string conversationId)

@@ -133,6 +133,22 @@ internal sealed class ConversationMirror
         }
     }
 
+    /// <summary>Completes once the events up to <paramref name="sequence"/> of the current stream are applied here (a test's signal).</summary>
+    public Task WhenAppliedAsync(long sequence)
+    {
+        lock (_gate)
+        {
+            if (_last >= sequence || _stopped)
+            {
+                return Task.CompletedTask;
+            }
+
+            var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _catchUps.Add((sequence, source));
+            return source.Task;
+        }
+    }
+
     /// <summary>Reads the stream from the last event applied (or the current response) to now; one read at a time.</summary>
     public async Task SyncAsync()
     {

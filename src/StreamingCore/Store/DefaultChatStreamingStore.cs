@@ -451,7 +451,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     /// <see cref="ChatStreamingOptions.MaxActiveResponses"/> and has no idle timeout (its producer's instance has one).
     /// </summary>
     /// <remarks>
-    /// Events of a conversation are applied in sequence order. A Started in another epoch starts the conversation's stream
+    /// Events of a conversation are applied in sequence order. A mirrored response that ended is retained for what is left of
+    /// <see cref="ChatStreamingOptions.RetentionPeriod"/> counted from its terminal event's timestamp, as on the instance that
+    /// produced it. A Started in another epoch starts the conversation's stream
     /// anew (an active response of the old stream ends with Failed, what was retained of it is released); a Started after a
     /// gap continues there. A terminal event may also end this store's own response (another instance ended it because this
     /// one's lease lapsed). Thread-safe.
@@ -581,7 +583,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 _telemetry.ResponseEnded(active, conversation.Id, stamped);
             }
 
-            RetainLocked(conversation, active);
+            // Retained as long as on the instance that produced it: from its end as stamped there, not from its arrival here.
+            TimeSpan left = _retentionPeriod - (_timeProvider.GetUtcNow() - stamped.Timestamp);
+            RetainLocked(conversation, active, left < _retentionPeriod ? left : _retentionPeriod);
         }
         else
         {
@@ -625,9 +629,10 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     }
 
     /// <summary>Keeps an ended response for replay, within the retention period and the size limits.</summary>
-    private void RetainLocked(Conversation conversation, ResponseLog response)
+    private void RetainLocked(Conversation conversation, ResponseLog response, TimeSpan? retention = null)
     {
-        if (_retentionPeriod == TimeSpan.Zero || _disposed)
+        TimeSpan period = retention ?? _retentionPeriod;
+        if (period <= TimeSpan.Zero || _disposed)
         {
             response.Release();
             return;
@@ -642,7 +647,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         response.RetentionTimer = _timeProvider.CreateTimer(
-            static state => ((DefaultChatStreamingStore.RetentionState)state!).Fire(), new RetentionState(this, response), _retentionPeriod, Timeout.InfiniteTimeSpan);
+            static state => ((DefaultChatStreamingStore.RetentionState)state!).Fire(), new RetentionState(this, response), period, Timeout.InfiniteTimeSpan);
 
         if (conversation.Ended.Count > _maxRetainedPerConversation)
         {

@@ -31,6 +31,14 @@ public abstract class StoreUnderTest : IAsyncDisposable
     public abstract int ActiveResponseCount { get; }
 
     /// <summary>
+    /// Gets whether a conversation's epoch and numbering outlive its retained history (a shared store keeps them much
+    /// longer, so that old positions stay recognisable): then a response after the history expired continues the same
+    /// stream, where a store that forgets the conversation starts a new epoch at sequence 1. Either way an old position
+    /// is never replayed.
+    /// </summary>
+    public virtual bool NumberingOutlivesRetention => false;
+
+    /// <summary>
     /// Gets how many events the subscriptions of <see cref="Reader"/> dropped under
     /// <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/> (the count behind the
     /// drop metric); nothing may be dropped silently.

@@ -52,6 +52,11 @@ internal sealed class Instances : IAsyncDisposable
         configureRedis?.Invoke(redisOptions);
         ConfigurationOptions configuration = ConfigurationOptions.Parse(ConnectionString);
         configuration.AbortOnConnectFail = false;
+
+        // Generous: the tests share two cores with builds and other test runs, and a slow connect is not what they test.
+        configuration.ConnectTimeout = 15_000;
+        configuration.SyncTimeout = 15_000;
+        configuration.AsyncTimeout = 15_000;
         ConnectionMultiplexer multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
         var store = new RedisChatStreamingStore(multiplexer, options, redisOptions, Time, ownsMultiplexer: true);
         _stores.Add(store);

@@ -12,6 +12,9 @@ internal sealed class OwnedResponse(ConversationKeys keys, string epoch, long st
 
     public string StartText { get; } = start.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The sequence of the last event appended; written under the conversation's lock.</summary>
+    public long LastSequence;
+
     /// <summary>Events appended but not yet written; changed only with Interlocked.</summary>
     public int Pending;
 

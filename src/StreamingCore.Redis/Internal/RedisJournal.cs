@@ -28,6 +28,10 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
 
     private int _outboxLength;
 
+    // Per conversation: the last sequence this instance stamped in a response that Redis refused (and its epoch). Those
+    // events reached this instance's subscribers only, so the next response is numbered after them.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChatStreamPosition> _floors = new(StringComparer.Ordinal);
+
     // FlushAsync callers, completed when the outbox is empty; guarded by itself.
     private readonly List<TaskCompletionSource> _flushWaiters = [];
 
@@ -59,6 +63,7 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
         }
 
         ConversationKeys keys = _context.KeysOf(conversationId);
+        _floors.TryGetValue(conversationId, out ChatStreamPosition floor);
         RedisResult[] result;
         try
         {
@@ -74,6 +79,8 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
                     _context.Time.GetUtcNow().UtcTicks,
                     RedisChatStreamingErrors.ProducerLost,
                     _context.ResponsesKept,
+                    floor.Epoch ?? string.Empty,
+                    floor.Sequence,
                 ])!;
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException)
@@ -93,12 +100,25 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
 
         var owned = new OwnedResponse(keys, epoch, sequence);
         _owned[conversationId] = owned;
+        _floors.TryRemove(conversationId, out _);
         return new ChatStreamPosition(epoch, sequence);
     }
 
     public void Append(in ChatStreamingEvent published)
     {
-        if (!_owned.TryGetValue(published.ConversationId, out OwnedResponse? owned) || owned.Lost || Crashed)
+        _owned.TryGetValue(published.ConversationId, out OwnedResponse? owned);
+        if (owned is not null)
+        {
+            // Before the floor below: a Lose on the write loop reads it, so one of the two sees this sequence.
+            Volatile.Write(ref owned.LastSequence, published.Sequence);
+        }
+
+        if (_floors.TryGetValue(published.ConversationId, out ChatStreamPosition floor) && published.Epoch == floor.Epoch && published.Sequence > floor.Sequence)
+        {
+            _floors[published.ConversationId] = published.Position;
+        }
+
+        if (owned is null || owned.Lost || Crashed)
         {
             return;
         }
@@ -312,6 +332,8 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
         }
 
         response.Lost = true;
+        var floor = new ChatStreamPosition(response.Epoch, Volatile.Read(ref response.LastSequence));
+        _floors.AddOrUpdate(response.Keys.ConversationId, floor, (_, known) => known.Epoch == floor.Epoch && known.Sequence > floor.Sequence ? known : floor);
         _context.Telemetry.ResponseLost();
         Log.ResponseLost(_context.Logger, response.Keys.ConversationId, response.Start, reason);
         if (!response.Ended)

@@ -24,7 +24,8 @@ internal static class RedisScripts
 
     /// <summary>
     /// Claims the next response. ARGV: owner, new epoch (used when the conversation has none), lease ms, meta ttl ms, channel,
-    /// now ticks, lapsed error, responses kept. Returns <c>{'ok', epoch, sequence}</c> or <c>{'busy', epoch, active start, owner}</c>.
+    /// now ticks, lapsed error, responses kept, and the epoch and last sequence this owner stamped in a response Redis did
+    /// not take (so the new response is numbered after them: a position never names two events). Returns <c>{'ok', epoch, sequence}</c> or <c>{'busy', epoch, active start, owner}</c>.
     /// </summary>
     public static readonly string Claim = """
         local e = redis.call('HGET', KEYS[1], 'e')
@@ -41,6 +42,9 @@ internal static class RedisScripts
           end
         """ + "\n" + EndLapsed.Replace("LAPSED_TICKS", "6", StringComparison.Ordinal).Replace("LAPSED_ERROR", "7", StringComparison.Ordinal).Replace("LAPSED_CHANNEL", "5", StringComparison.Ordinal) + """
 
+        end
+        if ARGV[9] == e and tonumber(ARGV[10]) > s then
+          s = tonumber(ARGV[10])
         end
         redis.call('HSET', KEYS[1], 'a', s + 1, 'o', ARGV[1])
         redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])

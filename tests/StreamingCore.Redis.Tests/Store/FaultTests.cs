@@ -208,6 +208,54 @@ public sealed class FaultTests : DedicatedRedisServerTests
         Assert.That(replay, Is.EqualTo(received));
     }
 
+    [Test]
+    public async Task A_producer_whose_response_was_taken_over_numbers_its_next_response_after_what_only_it_published()
+    {
+        await using Instances instances = await StartAsync(2);
+        RedisChatStreamingStore a = instances[0];
+        RedisChatStreamingStore b = instances[1];
+
+        // A follows only its own events (Events), not the conversation in Redis: it does not hear of the takeover until it writes.
+        var ended = new TaskCompletionSource<ChatStreamingEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable watch = a.Events.Subscribe(e =>
+        {
+            if (e.IsTerminal)
+            {
+                ended.TrySetResult(e);
+            }
+        });
+        ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
+        a.Publish(ChatStreamingEvent.Delta(Id, "written"));
+        await a.FlushAsync().Guarded();
+
+        // A's lease lapses (as when it cannot reach Redis); B's start ends A's response in Redis and takes the conversation.
+        await using ConnectionMultiplexer redis = await Server.ConnectAsync();
+        await redis.GetDatabase().KeyDeleteAsync($"{instances.Prefix}{{{Id}}}:lease");
+        List<ChatStreamingEvent> taken = b.PublishResponse(Id, "B's answer");
+        await b.FlushAsync().Guarded();
+        Assert.That(taken[0].Sequence, Is.EqualTo(4), "after A's two events and the Failed that ended A's response");
+
+        // A, unaware, goes on: its events reach its own subscribers only, then Redis refuses them and its response ends.
+        for (int i = 0; i < 5; i++)
+        {
+            a.Publish(ChatStreamingEvent.Delta(Id, $" unwritten {i}"));
+        }
+
+        ChatStreamingEvent end = await ended.Task.Guarded();
+        Assert.That(end.Error, Is.EqualTo(RedisChatStreamingErrors.ResponseTakenOver));
+        Assert.That(end.Sequence, Is.EqualTo(8), "Started, one written delta, five unwritten, then the end");
+
+        // A's next response is numbered after what its subscribers could have seen, so none of those positions names another event.
+        ChatStreamingEvent next = a.Publish(ChatStreamingEvent.Started(Id));
+        Assert.That(next.Epoch, Is.EqualTo(started.Epoch));
+        Assert.That(next.Sequence, Is.EqualTo(9));
+        ChatStreamingEvent finished = a.Publish(ChatStreamingEvent.Finished(Id));
+
+        // A client of A that saw A's end resumes on B with the next response: Redis skipped the numbers only A used.
+        List<ChatStreamingEvent> resumed = await b.SubscribeAsync(Id, end.Position).ToListAsync();
+        Assert.That(Reading.Sequences(resumed), Is.EqualTo(new[] { next.Sequence, finished.Sequence }));
+    }
+
     /// <summary>Completes when the store's connection is back (its interactive connection, the one scripts use).</summary>
     private static Task WhenReconnectedAsync(RedisChatStreamingStore store)
     {

@@ -450,7 +450,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
         {
             await mirror.SyncAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or FormatException or OverflowException or ArgumentException)
         {
             Log.ReadFailed(_context.Logger, mirror.Keys.ConversationId, ex.Message);
         }

@@ -203,7 +203,7 @@ internal sealed class ConversationMirror
         {
             await SyncAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or FormatException or OverflowException or ArgumentException)
         {
             // The next message, reconnect or watch reads again.
             Log.ReadFailed(_context.Logger, Keys.ConversationId, ex.Message);
@@ -308,6 +308,20 @@ internal sealed class ConversationMirror
     }
 
     private void OnMessage(ChannelMessage message)
+    {
+        try
+        {
+            ApplyMessage(message);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+        {
+            // A message this version cannot read (another version's, or corrupt): the stream has the events.
+            Log.BadMessage(_context.Logger, Keys.ConversationId, ex.Message);
+            RequestSync();
+        }
+    }
+
+    private void ApplyMessage(ChannelMessage message)
     {
         string epoch;
         List<(long Sequence, string Value)> entries;

@@ -70,6 +70,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
         _context = new RedisContext(multiplexer, redisOptions, options, timeProvider, loggerFactory.CreateLogger<RedisChatStreamingStore>(), telemetry);
         _journal = new RedisJournal(_context, OnResponseLost);
         Local = new DefaultChatStreamingStore(options, timeProvider, loggerFactory.CreateLogger<DefaultChatStreamingStore>(), meterFactory, _journal);
+        _journal.Local = Local;
         multiplexer.ConnectionRestored += OnConnectionRestored;
     }
 
@@ -170,6 +171,8 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             await mirror.ReadyAsync(cancellationToken).ConfigureAwait(false);
             if (epoch is not null)
             {
+                // First catch up (it reads Redis when this instance is behind the position), then judge the epoch on what Redis holds now.
+                await mirror.CatchUpAsync(epoch, afterSequence, cancellationToken).ConfigureAwait(false);
                 if (mirror.IsReplaced(epoch))
                 {
                     throw new ChatStreamingException(
@@ -177,8 +180,6 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
                         conversationId,
                         $"Cannot resume conversation '{conversationId}' after position {new ChatStreamPosition(epoch, afterSequence)}: the events after it are not retained (the position is from another epoch: Redis lost the conversation's stream and holds another one, or none). Subscribe with afterSequence 0 for the current response.");
                 }
-
-                await mirror.CatchUpAsync(epoch, afterSequence, cancellationToken).ConfigureAwait(false);
             }
 
             events = local.GetAsyncEnumerator(cancellationToken);
@@ -418,16 +419,21 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
     {
         lock (_mirrorsGate)
         {
-            if (mirror.References > 0 || (mirror.HoldsActiveResponse && !_disposed)
+            if (mirror.References > 0
                 || !_mirrors.TryGetValue(mirror.Keys.ConversationId, out ConversationMirror? current) || current != mirror)
+            {
+                return;
+            }
+
+            // Under the registry's lock, so that no subscription finds a stopped mirror; TryStop decides under the mirror's
+            // own lock, so that no event is applied between the check and the stop.
+            if (!mirror.TryStop(force: _disposed))
             {
                 return;
             }
 
             _mirrors.Remove(mirror.Keys.ConversationId);
         }
-
-        mirror.Stop();
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
@@ -514,7 +520,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
 
         foreach (ConversationMirror mirror in mirrors)
         {
-            mirror.Stop();
+            mirror.TryStop(force: true);
         }
 
         if (_ownsMultiplexer)

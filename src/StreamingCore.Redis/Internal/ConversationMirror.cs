@@ -35,6 +35,9 @@ internal sealed class ConversationMirror
     private bool _redisRead;
     private string? _redisEpoch;
 
+    // The first sequence of the response active in Redis when last read; 0 for none.
+    private long _redisActive;
+
     private bool _syncing;
     private bool _syncAgain;
     private bool _stopped;
@@ -57,18 +60,6 @@ internal sealed class ConversationMirror
 
     /// <summary>Of those, the ones registered in the local store (past their first read); guarded by the registry's lock.</summary>
     public int Registered { get; set; }
-
-    /// <summary>True while a mirrored response is active: the mirror stays until it ends, so the local copy never hangs.</summary>
-    public bool HoldsActiveResponse
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _activeReplica != 0;
-            }
-        }
-    }
 
     public void Start() => _ready = StartAsync();
 
@@ -93,16 +84,41 @@ internal sealed class ConversationMirror
     }
 
     /// <summary>
-    /// Waits, while another instance's response is active, until this instance has the position's events: a client may
-    /// come with a position its producer's instance gave it before writing it to Redis.
+    /// Makes sure this instance has the position's events before the local store answers: reads Redis when this instance is
+    /// behind it, and while a response of that epoch is active in Redis waits for the rest to arrive (a client may come with a
+    /// position its producer's instance gave it before writing it to Redis).
     /// </summary>
     public async Task CatchUpAsync(string epoch, long sequence, CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            if (string.Equals(_epoch, epoch, StringComparison.Ordinal) && _last >= sequence)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await SyncAsync().WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Redis cannot tell: the local store answers with what it has.
+            return;
+        }
+
         Task signal;
         lock (_gate)
         {
-            if (_activeReplica == 0 || !string.Equals(_epoch, epoch, StringComparison.Ordinal) || _last >= sequence)
+            if (_last >= sequence && string.Equals(_epoch, epoch, StringComparison.Ordinal))
             {
+                return;
+            }
+
+            if (_redisActive == 0 || !string.Equals(_redisEpoch, epoch, StringComparison.Ordinal))
+            {
+                // Nothing in that stream is still being written: a position beyond it is not one a producer gave out.
                 return;
             }
 
@@ -219,6 +235,15 @@ internal sealed class ConversationMirror
             {
                 _redisRead = true;
                 _redisEpoch = meta[0].IsNull ? null : (string?)meta[0];
+                _redisActive = meta[0].IsNull ? 0 : (long)meta[2];
+
+                // A new mirror continues from what the local store already has of the conversation (retained, or an
+                // active response a previous mirror followed), so that it reads the end of it rather than skipping it.
+                if (_last == 0 && _local.GetLastPosition(Keys.ConversationId) is { } known)
+                {
+                    _epoch = known.Epoch;
+                    _last = known.Sequence;
+                }
             }
 
             if (meta[0].IsNull)
@@ -364,6 +389,12 @@ internal sealed class ConversationMirror
     /// <summary>Replicates one event into the local store; false when earlier events are missing here.</summary>
     private bool ApplyLocked(ChatStreamingEvent e)
     {
+        if (_stopped)
+        {
+            // A read that finishes after the mirror stopped must not leave a response here that nothing follows.
+            return true;
+        }
+
         ChatReplicationResult result;
         try
         {
@@ -385,6 +416,10 @@ internal sealed class ConversationMirror
             _epoch = e.Epoch;
             _last = 0;
         }
+
+        // An event read from Redis is of the stream Redis holds now.
+        _redisRead = true;
+        _redisEpoch = e.Epoch;
 
         _last = Math.Max(_last, e.Sequence);
         if (result == ChatReplicationResult.Applied)
@@ -496,11 +531,19 @@ internal sealed class ConversationMirror
         }
     }
 
-    /// <summary>Stops following: unsubscribes and stops the watch.</summary>
-    public void Stop()
+    /// <summary>
+    /// Stops following unless a mirrored response is active (it would stay active here with nothing to end it): no event is
+    /// applied after this returns true. Unsubscribes and stops the watch.
+    /// </summary>
+    public bool TryStop(bool force = false)
     {
         lock (_gate)
         {
+            if (_activeReplica != 0 && !force)
+            {
+                return false;
+            }
+
             _stopped = true;
             foreach ((_, TaskCompletionSource signal) in _catchUps)
             {
@@ -512,6 +555,7 @@ internal sealed class ConversationMirror
 
         _watch.Dispose();
         _ = UnsubscribeAsync();
+        return true;
     }
 
     private async Task UnsubscribeAsync()

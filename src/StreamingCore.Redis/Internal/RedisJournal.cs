@@ -50,6 +50,9 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
     /// <summary>True when the outbox holds <see cref="RedisChatStreamingOptions.MaxOutboxLength"/> events: Deltas are refused.</summary>
     public bool IsFull => OutboxLength >= _context.Options.MaxOutboxLength;
 
+    /// <summary>The store this journal records; set once, right after the store is created.</summary>
+    public DefaultChatStreamingStore? Local { get; set; }
+
     /// <summary>Set by a test to stop writing without a word, as a process that dies would.</summary>
     internal bool Crashed { get; private set; }
 
@@ -101,7 +104,49 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
         var owned = new OwnedResponse(keys, epoch, sequence);
         _owned[conversationId] = owned;
         _floors.TryRemove(conversationId, out _);
+
+        // Responses of other instances came in between that this instance has not received (yet): apply them first, so that
+        // a subscription here that was up to date gets them before this response, never a jump over them.
+        if (Local?.GetLastPosition(conversationId) is { } known && known.Epoch == epoch && known.Sequence < sequence - 1)
+        {
+            CatchUp(keys, epoch, known.Sequence + 1, sequence - 1);
+        }
+
         return new ChatStreamPosition(epoch, sequence);
+    }
+
+    /// <summary>Replicates the stream's events from <paramref name="from"/> to <paramref name="to"/> into the local store (under the conversation's lock, which is re-entrant).</summary>
+    private void CatchUp(ConversationKeys keys, string epoch, long from, long to)
+    {
+        try
+        {
+            while (from <= to)
+            {
+                StreamEntry[] entries = _context.Database.StreamRange(keys.Stream, $"{from}-0", $"{to}-0", count: 1024);
+                if (entries.Length == 0)
+                {
+                    return;
+                }
+
+                foreach (StreamEntry entry in entries)
+                {
+                    string id = entry.Id!;
+                    long sequence = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
+                    (ChatStreamingEvent e, _) = EventCodec.Decode(keys.ConversationId, epoch, sequence, entry[EventCodec.ValueField]!);
+                    if (Local!.Replicate(e) == ChatReplicationResult.Missing)
+                    {
+                        return;
+                    }
+
+                    from = sequence + 1;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or FormatException)
+        {
+            // The response still starts; the local store continues at its sequence.
+            Log.ReadFailed(_context.Logger, keys.ConversationId, ex.Message);
+        }
     }
 
     public void Append(in ChatStreamingEvent published)

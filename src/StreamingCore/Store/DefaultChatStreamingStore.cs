@@ -472,6 +472,10 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         string conversationId = published.ConversationId;
         ChatReplicationResult result;
+
+        // A journal may replicate while its store holds the conversation's lock (re-entrant): then the store-wide trimming,
+        // which takes other conversations' locks, waits for a publish that does not hold one.
+        bool nested = false;
         while (true)
         {
             Conversation? conversation;
@@ -485,6 +489,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 return ChatReplicationResult.Missing;
             }
 
+            nested = Monitor.IsEntered(conversation.Gate);
             lock (conversation.Gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -503,6 +508,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                     RemoveIfUnusedLocked(conversation);
                 }
             }
+        }
+
+        if (nested)
+        {
+            return result;
         }
 
         ReportDrops();
@@ -1038,6 +1048,28 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         lock (conversation.Gate)
         {
             return conversation.Current?.Snapshot(conversation.Id);
+        }
+    }
+
+    /// <summary>
+    /// Gets the position of the last event this store has of a conversation (published here or replicated), or null when it
+    /// holds no state of it: where a store sharing the conversation with other instances continues reading.
+    /// </summary>
+    /// <param name="conversationId">The conversation.</param>
+    /// <returns>The conversation's epoch and last sequence here; null when the store holds nothing of it or has no event yet.</returns>
+    /// <exception cref="ArgumentException"><paramref name="conversationId"/> is invalid.</exception>
+    public ChatStreamPosition? GetLastPosition(string conversationId)
+    {
+        Guard.ConversationId(conversationId);
+        if (FindConversation(conversationId) is not { } conversation)
+        {
+            return null;
+        }
+
+        lock (conversation.Gate)
+        {
+            long last = conversation.Sequencer.LastStamped;
+            return last > 0 && !conversation.Removed ? new ChatStreamPosition(conversation.Origin.Epoch, last) : null;
         }
     }
 

@@ -35,6 +35,10 @@ internal sealed class ConversationMirror
     private bool _redisRead;
     private string? _redisEpoch;
 
+    // The active response's start (0: none) that the last read of the conversation's meta found: a response can be active
+    // in Redis before its first event reaches the stream (its owner writes it after the claim).
+    private long _metaActive;
+
     private bool _syncing;
     private bool _syncAgain;
     private bool _stopped;
@@ -74,7 +78,17 @@ internal sealed class ConversationMirror
 
     private async Task StartAsync()
     {
-        _queue = await _context.Subscriber.SubscribeAsync(Keys.Channel).ConfigureAwait(false);
+        SemaphoreSlim gate = _context.ChannelGate(Keys.ChannelName);
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _queue = await _context.Subscriber.SubscribeAsync(Keys.Channel).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
         _queue.OnMessage(OnMessage);
         await SyncAsync().ConfigureAwait(false);
     }
@@ -101,7 +115,9 @@ internal sealed class ConversationMirror
         Task signal;
         lock (_gate)
         {
-            if (_activeReplica == 0 || !string.Equals(_epoch, epoch, StringComparison.Ordinal) || _last >= sequence)
+            bool activeHere = _activeReplica != 0 && string.Equals(_epoch, epoch, StringComparison.Ordinal);
+            bool activeInRedis = _metaActive != 0 && string.Equals(_redisEpoch, epoch, StringComparison.Ordinal);
+            if ((!activeHere && !activeInRedis) || (string.Equals(_epoch, epoch, StringComparison.Ordinal) && _last >= sequence))
             {
                 return;
             }
@@ -219,6 +235,7 @@ internal sealed class ConversationMirror
             {
                 _redisRead = true;
                 _redisEpoch = meta[0].IsNull ? null : (string?)meta[0];
+                _metaActive = meta[0].IsNull ? 0 : (long)meta[2];
             }
 
             if (meta[0].IsNull)
@@ -396,6 +413,7 @@ internal sealed class ConversationMirror
             else if (e.IsTerminal)
             {
                 _activeReplica = 0;
+                _metaActive = 0;
             }
 
             ArmWatchLocked();
@@ -527,6 +545,8 @@ internal sealed class ConversationMirror
 
         if (_queue is { } queue)
         {
+            SemaphoreSlim gate = _context.ChannelGate(Keys.ChannelName);
+            await gate.WaitAsync().ConfigureAwait(false);
             try
             {
                 await queue.UnsubscribeAsync().ConfigureAwait(false);
@@ -534,6 +554,10 @@ internal sealed class ConversationMirror
             catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
                 // A connection that is gone has no subscription left to end.
+            }
+            finally
+            {
+                gate.Release();
             }
         }
     }

@@ -31,6 +31,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
     private static readonly string[] Pieces =
         ["", "a", "Hello ", "world", " ", "\n", "|", "\r\n", "1\n2\n", "-0", "🙂", "👩‍👩‍👧", "漢字", "e\u0301", "Ωμέγα", "\t", "мир", "{c}"];
 
+    private readonly Dictionary<string, int> _background = new(StringComparer.Ordinal);
     private Microsoft.Extensions.Logging.Testing.FakeLoggerProvider? _logs;
 
     public RedisStressReport Report { get; } = new();
@@ -43,6 +44,10 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         var random = new Random(seed);
         await using ConnectionMultiplexer redisA = await server.ConnectAsync();
         await using ConnectionMultiplexer redisB = await server.ConnectAsync();
+
+        // Exceptions thrown inside the store's background paths (PUB/SUB handlers, fire-and-forget syncs) are swallowed by
+        // whoever runs them; the first-chance hook is the only place they can be seen, and a failure message names them.
+        AppDomain.CurrentDomain.FirstChanceException += OnFirstChanceException;
 
         // The budget only bounds the run; nothing is asserted about time.
         var elapsed = Stopwatch.StartNew();
@@ -60,6 +65,43 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         finally
         {
             Report.Elapsed = elapsed.Elapsed;
+            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChanceException;
+        }
+    }
+
+    /// <summary>Distinct exceptions (type, message, where) thrown inside the Redis store's mirrors and journal during the run.</summary>
+    public string BackgroundExceptions
+    {
+        get
+        {
+            lock (_background)
+            {
+                return string.Join(" | ", _background.Select(p => $"{p.Value}x {p.Key}"));
+            }
+        }
+    }
+
+    private void OnFirstChanceException(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+    {
+        if (e.Exception is OperationCanceledException)
+        {
+            return;
+        }
+
+        string trace = Environment.StackTrace;
+        int inside = trace.IndexOf("StreamingCore.Redis.Internal.", StringComparison.Ordinal);
+        if (inside < 0)
+        {
+            return;
+        }
+
+        int end = trace.IndexOf('\n', inside);
+        string where = trace[inside..(end < 0 ? trace.Length : end)].Trim();
+        string message = e.Exception.Message.Length > 160 ? e.Exception.Message[..160] : e.Exception.Message;
+        string key = $"{e.Exception.GetType().Name}: {message} at {where}";
+        lock (_background)
+        {
+            _background[key] = _background.GetValueOrDefault(key) + 1;
         }
     }
 
@@ -154,7 +196,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"{context}: the producers did not finish within {ConsumerGrace.TotalSeconds:F0} s; outboxes A {a.OutboxLength} B {b.OutboxLength}; "
+            Assert.Fail($"{context}: exceptions inside the store: {BackgroundExceptions}; the producers did not finish within {ConsumerGrace.TotalSeconds:F0} s; outboxes A {a.OutboxLength} B {b.OutboxLength}; "
                 + $"followed A {a.FollowedConversationCount} B {b.FollowedConversationCount}; {state.Describe(stores)}");
         }
         try
@@ -316,6 +358,8 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
                 : stores[instance].SubscribeAsync(consumer.ConversationId, 0, cts.Token);
             consumer.Subscriptions++;
             int received = 0;
+            int before = consumer.Events.Count;
+            string how = "ended";
             bool moveToOther = false;
             try
             {
@@ -336,6 +380,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
                         // its way until the cancellation surfaces. Either way it resumes on the other instance.
                         await cts.CancelAsync();
                         consumer.Disconnects++;
+                        how = "disconnected";
                         moveToOther = true;
                         if (!drainAfterCancel)
                         {
@@ -361,6 +406,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
                 }
 
                 moveToOther = true;
+                how = received == 0 ? "cancelled while waiting" : how == "ended" ? "cancelled" : how;
             }
             catch (ChatStreamingException ex) when (ex.Error == ChatStreamingError.SequenceNotRetained && received == 0 && last is not null && ++consumer.RefusedResumes <= 250)
             {
@@ -368,6 +414,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
                 // (a defect, reported; see docs/reliability.md). Counted and asserted zero; the resume is tried again a
                 // little later so that the rest of the run is still checked.
                 consumer.LastRefusal = ex.Message;
+                consumer.Note(instance, last, before, "refused (SequenceNotRetained)");
                 await Task.Delay(20, CancellationToken.None);
                 continue;
             }
@@ -377,6 +424,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
                 return;
             }
 
+            consumer.Note(instance, last, before, how);
             instance = moveToOther ? 1 - instance : random.Next(2);
         }
     }
@@ -429,7 +477,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
             Assert.That(
                 (accounting.Lost, accounting.Duplicated, accounting.Reordered, accounting.Altered),
                 Is.EqualTo((0L, 0L, 0L, 0L)),
-                $"{where}: lost, duplicated, reordered, altered; first: {accounting.FirstProblem}; Redis warnings: {Logs}");
+                $"{where}: lost, duplicated, reordered, altered; first: {accounting.FirstProblem}; its subscriptions: {string.Join(" / ", consumer.Log)}; Redis warnings: {Logs}; exceptions inside the store: {BackgroundExceptions}");
             Assert.That(consumer.Failure, Is.Null, where);
             Assert.That(TextPerResponse(consumer.Events), Is.EqualTo(TextPerResponse(ordered[consumer.Conversation])), $"{where}: reassembled text per response");
         }
@@ -589,6 +637,16 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         public int RefusedResumes { get; set; }
 
         public string? LastRefusal { get; set; }
+
+        /// <summary>Per subscription: where, from which position, what arrived, how it ended; for a failure message.</summary>
+        public List<string> Log { get; } = [];
+
+        /// <summary>Records a subscription that started at event index <paramref name="before"/>.</summary>
+        public void Note(int instance, ChatStreamPosition? last, int before, string how)
+        {
+            string arrived = Events.Count > before ? $"{Events[before].Sequence}..{Events[^1].Sequence} ({Events.Count - before} events)" : "nothing";
+            Log.Add($"on {(instance == 0 ? "A" : "B")}: {arrived}, {how}");
+        }
 
         /// <summary>Set when the round gave up waiting for it.</summary>
         public string? Stuck { get; set; }

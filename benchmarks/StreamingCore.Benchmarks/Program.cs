@@ -22,7 +22,9 @@ if (args.Length > 0 && args[0] == "sse-clients")
 
 if (args.Length > 0 && args[0] == RedisLatencyReport.Command)
 {
-    return await RedisLatencyReport.RunAsync(Console.Out, quick: args.Contains("--quick"));
+    int at = Array.IndexOf(args, "--conversations");
+    int conversations = at > 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 100;
+    return await RedisLatencyReport.RunAsync(Console.Out, quick: args.Contains("--quick"), conversations);
 }
 
 if (args.Length == 3 && args[0] == SseLoadClients.Command)

@@ -11,21 +11,21 @@ namespace StreamingCore.Benchmarks.Infrastructure;
 /// redis-server, in this process). An event's latency is the <see cref="Stopwatch"/> time from just before its Publish on
 /// A to its arrival in B's subscriber loop. The in-memory store (publisher and subscriber on one store) runs the same load
 /// as the baseline. A short warm-up run of each comes first and is not reported.
-/// Run with: dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- redis-latency [--quick]
+/// Run with: dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- redis-latency [--quick] [--conversations N]
 /// </summary>
 internal static class RedisLatencyReport
 {
     public const string Command = "redis-latency";
 
-    private const int Conversations = 100;
     private const int Rate = 10_000;
 
-    public static async Task<int> RunAsync(TextWriter output, bool quick)
+    /// <summary>Runs the report; <paramref name="conversations"/> streams share the rate (100 by default).</summary>
+    public static async Task<int> RunAsync(TextWriter output, bool quick, int conversations = 100)
     {
         TimeSpan duration = TimeSpan.FromSeconds(quick ? 1 : 5);
         TimeSpan warmUp = TimeSpan.FromSeconds(quick ? 0.2 : 1);
         CultureInfo inv = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(inv, $"{Rate:N0} events/s on A for {duration.TotalSeconds:F0} s, {Conversations} conversations, one subscriber each on B; {Environment.ProcessorCount} cores; load average before: {LoadAverage()}."));
+        output.WriteLine(string.Create(inv, $"{Rate:N0} events/s on A for {duration.TotalSeconds:F0} s, {conversations} conversations, one subscriber each on B; {Environment.ProcessorCount} cores; load average before: {LoadAverage()}."));
 
         using var server = RedisBenchmarkServer.Start();
         await using ConnectionMultiplexer redisA = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
@@ -39,8 +39,8 @@ internal static class RedisLatencyReport
         bool complete = true;
         foreach ((string name, IChatStreamingStore producer, IChatStreamingStore subscriber) in (List<(string, IChatStreamingStore, IChatStreamingStore)>)[("in-memory (one store)", memory, memory), ("Redis, A → B", a, b)])
         {
-            await RunOnceAsync($"warm-{name}", producer, subscriber, warmUp);
-            Result result = await RunOnceAsync(name, producer, subscriber, duration);
+            await RunOnceAsync($"warm-{name}", producer, subscriber, warmUp, conversations);
+            Result result = await RunOnceAsync(name, producer, subscriber, duration, conversations);
             complete &= result.Received + result.Merged == result.Published;
             output.WriteLine(string.Create(inv,
                 $"| {name} | {result.Published:N0} | {result.AchievedRate:N0} | {result.Received:N0} | {result.Merged:N0} | {result.Percentile(0.50):F3} | {result.Percentile(0.90):F3} | {result.Percentile(0.99):F3} | {result.Percentile(0.999):F3} | {result.Percentile(1):F3} |"));
@@ -56,20 +56,20 @@ internal static class RedisLatencyReport
         return 0;
     }
 
-    private static async Task<Result> RunOnceAsync(string name, IChatStreamingStore producer, IChatStreamingStore subscriber, TimeSpan duration)
+    private static async Task<Result> RunOnceAsync(string name, IChatStreamingStore producer, IChatStreamingStore subscriber, TimeSpan duration, int conversations)
     {
-        int perConversation = (int)(Rate * duration.TotalSeconds / Conversations) + 1;
-        string[] ids = [.. Enumerable.Range(0, Conversations).Select(c => $"{name}-{c}")];
+        int perConversation = (int)(Rate * duration.TotalSeconds / conversations) + 1;
+        string[] ids = [.. Enumerable.Range(0, conversations).Select(c => $"{name}-{c}")];
         ChatStreamingEvent[] deltas = [.. ids.Select(id => ChatStreamingEvent.Delta(id, "tok"))];
 
         // published[c][sequence]: the Stopwatch timestamp just before that event's Publish. Written before the event can
         // reach the subscriber, read after it did.
         long[][] published = [.. ids.Select(_ => new long[perConversation + 3])];
-        var latencies = new List<long>[Conversations];
-        var merged = new int[Conversations];
-        var ready = new Task[Conversations];
-        var receivers = new Task[Conversations];
-        for (int c = 0; c < Conversations; c++)
+        var latencies = new List<long>[conversations];
+        var merged = new int[conversations];
+        var ready = new Task[conversations];
+        var receivers = new Task[conversations];
+        for (int c = 0; c < conversations; c++)
         {
             producer.Publish(ChatStreamingEvent.Started(ids[c]));
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -112,8 +112,8 @@ internal static class RedisLatencyReport
                     long due = Math.Min(total, (long)(elapsed.Elapsed.TotalSeconds * Rate));
                     while (count < due)
                     {
-                        int c = (int)(count % Conversations);
-                        long sequence = 2 + (count / Conversations);
+                        int c = (int)(count % conversations);
+                        long sequence = 2 + (count / conversations);
                         Volatile.Write(ref published[c][sequence], Stopwatch.GetTimestamp());
                         ChatStreamingEvent stamped = producer.Publish(deltas[c]);
                         if (stamped.Sequence != sequence)

@@ -9,7 +9,6 @@ namespace StreamingCore.Redis.Tests.Reliability;
 /// it was written against (see docs/reliability.md, "Redis mode"); it is explicit so that CI is not failed twice for what
 /// the stress run already reports.
 /// </summary>
-[Category("Stress")]
 [NonParallelizable]
 public sealed class RedisHandOverRaceTests
 {

@@ -7,7 +7,8 @@ using StreamingCore.Benchmarks.Infrastructure;
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- --filter '*'      the whole suite
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- memory            the retention memory report
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- sse-clients       concurrent SSE clients on Kestrel
-// Add --job Dry for a smoke run (each benchmark once, no meaningful numbers); --quick to memory and sse-clients.
+// dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- redis-latency     A→B latency through Redis at 10,000 events/s
+// Add --job Dry for a smoke run (each benchmark once, no meaningful numbers); --quick to memory, sse-clients and redis-latency.
 if (args.Length > 0 && args[0] == "memory")
 {
     RetentionMemoryReport.Run(Console.Out, quick: args.Contains("--quick"));
@@ -17,6 +18,13 @@ if (args.Length > 0 && args[0] == "memory")
 if (args.Length > 0 && args[0] == "sse-clients")
 {
     return await SseClientsReport.RunAsync(Console.Out, quick: args.Contains("--quick"));
+}
+
+if (args.Length > 0 && args[0] == RedisLatencyReport.Command)
+{
+    int at = Array.IndexOf(args, "--conversations");
+    int conversations = at > 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 100;
+    return await RedisLatencyReport.RunAsync(Console.Out, quick: args.Contains("--quick"), conversations);
 }
 
 if (args.Length == 3 && args[0] == SseLoadClients.Command)

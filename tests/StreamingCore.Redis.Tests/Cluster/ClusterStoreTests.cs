@@ -166,6 +166,39 @@ public class ClusterStoreTests
         Assert.That(await Instances.ReadAllAsync(c.SubscribeAsync(conversation, first[^1].Position)), Is.EqualTo(second));
     }
 
+    [Test]
+    public async Task A_subscriber_on_B_that_came_before_the_response_gets_all_of_it_when_A_starts_it()
+    {
+        string conversation = OnMaster(0);
+        await using IAsyncEnumerator<ChatStreamingEvent> onB = _b.SubscribeAsync(conversation).GetAsyncEnumerator(TestGuard.Token);
+        Task<bool> first = onB.MoveNextAsync().AsTask();
+
+        List<ChatStreamingEvent> published = Instances.PublishResponse(_a, conversation, "early ", "bird");
+
+        List<ChatStreamingEvent> read = [];
+        for (bool more = await first.Guarded(); more; more = await onB.MoveNextAsync().Guarded())
+        {
+            read.Add(onB.Current);
+        }
+
+        Assert.That(read, Is.EqualTo(published));
+        Assert.That(string.Concat(read.Select(e => e.Text)), Is.EqualTo("early bird"));
+    }
+
+    [Test]
+    public async Task A_position_of_another_epoch_or_ahead_of_the_stream_is_not_retained_on_B()
+    {
+        string conversation = OnMaster(1);
+        List<ChatStreamingEvent> published = Instances.PublishResponse(_a, conversation, "x");
+        Assert.That(await Instances.ReadAllAsync(_b.SubscribeAsync(conversation, published[0].Position)), Is.EqualTo(published[1..]));
+
+        var otherEpoch = await Assert.ThrowsAsync<ChatStreamingException>(() => Instances.ReadAllAsync(_b.SubscribeAsync(conversation, new ChatStreamPosition("other-epoch", 1))));
+        var ahead = await Assert.ThrowsAsync<ChatStreamingException>(() => Instances.ReadAllAsync(_b.SubscribeAsync(conversation, new ChatStreamPosition(published[0].Epoch!, 4))));
+
+        Assert.That(otherEpoch!.Error, Is.EqualTo(ChatStreamingError.SequenceNotRetained));
+        Assert.That(ahead!.Error, Is.EqualTo(ChatStreamingError.SequenceNotRetained));
+    }
+
     /// <summary>Publishes Started on A (added to <paramref name="published"/>) and returns B's subscription to that response.</summary>
     private IAsyncEnumerable<ChatStreamingEvent> SubscribeWhenStartedOnA(string conversation, List<ChatStreamingEvent> published)
     {

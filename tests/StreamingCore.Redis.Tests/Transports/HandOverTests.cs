@@ -188,6 +188,27 @@ public class HandOverTests
             Is.EqualTo("d1 d2 d3 d4 d5 d6 d7 d8 "));
     }
 
+    [TestCase("other-epoch", 1)]
+    [TestCase(null, 4)]
+    public async Task A_Last_Event_ID_of_another_epoch_or_ahead_of_the_stream_gets_410_on_C(string? epoch, long sequence)
+    {
+        const string Conversation = "gone";
+        List<ChatStreamingEvent> published = [_a.Publish(ChatStreamingEvent.Started(Conversation)), .. PublishDeltas(Conversation, 1, 1)];
+        published.Add(_a.Publish(ChatStreamingEvent.Finished(Conversation)));
+        using var http = new HttpClient();
+        using (SseConnection exact = await SseConnection.OpenAsync(http, new Uri(_c.Address, RedisWebApp.EventsPath(Conversation)), published[0].Position.ToString()))
+        {
+            Assert.That((await exact.ReadThroughAsync("finished")).Select(e => e.Id), Is.EqualTo(published[1..].Select(e => e.Position.ToString())));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_c.Address, RedisWebApp.EventsPath(Conversation)));
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", new ChatStreamPosition(epoch ?? published[0].Epoch!, sequence).ToString());
+        using HttpResponseMessage response = await http.SendAsync(request, TestGuard.Token).Guarded();
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(410));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+    }
+
     private List<ChatStreamingEvent> PublishDeltas(string conversation, int first, int last)
         => [.. Enumerable.Range(first, last - first + 1).Select(i => _a.Publish(ChatStreamingEvent.Delta(conversation, $"d{i.ToString(CultureInfo.InvariantCulture)} ")))];
 

@@ -65,7 +65,17 @@ internal sealed class ConversationMirror
 
     private async Task StartAsync()
     {
-        _queue = await _context.Subscriber.SubscribeAsync(Keys.Channel).ConfigureAwait(false);
+        SemaphoreSlim gate = _context.ChannelGate(Keys.ChannelName);
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _queue = await _context.Subscriber.SubscribeAsync(Keys.Channel).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
         _queue.OnMessage(OnMessage);
         await SyncAsync().ConfigureAwait(false);
     }
@@ -571,6 +581,8 @@ internal sealed class ConversationMirror
 
         if (_queue is { } queue)
         {
+            SemaphoreSlim gate = _context.ChannelGate(Keys.ChannelName);
+            await gate.WaitAsync().ConfigureAwait(false);
             try
             {
                 await queue.UnsubscribeAsync().ConfigureAwait(false);
@@ -578,6 +590,10 @@ internal sealed class ConversationMirror
             catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
             {
                 // A connection that is gone has no subscription left to end.
+            }
+            finally
+            {
+                gate.Release();
             }
         }
     }

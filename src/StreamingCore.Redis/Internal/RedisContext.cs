@@ -35,6 +35,15 @@ internal sealed class RedisContext(
 
     public ConversationKeys KeysOf(string conversationId) => new(Options.KeyPrefix, conversationId);
 
+    // StackExchange.Redis can leave a channel unsubscribed on the server while a new queue believes it is subscribed when
+    // that queue's SUBSCRIBE overlaps another queue's UNSUBSCRIBE of the same channel (a conversation's mirror starting while
+    // the previous one stops): the new mirror would never hear a live event. Subscribing and unsubscribing a channel
+    // therefore never overlap: each takes its channel's gate (one of a few, by the channel's name).
+    private readonly SemaphoreSlim[] _channelGates = [.. Enumerable.Range(0, 16).Select(_ => new SemaphoreSlim(1, 1))];
+
+    /// <summary>The gate that subscribing to and unsubscribing from <paramref name="channelName"/> hold.</summary>
+    public SemaphoreSlim ChannelGate(string channelName) => _channelGates[(StringComparer.Ordinal.GetHashCode(channelName) & int.MaxValue) % _channelGates.Length];
+
     /// <summary>Milliseconds as a script argument.</summary>
     public static string Milliseconds(TimeSpan value) => ((long)Math.Ceiling(value.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
 

@@ -188,6 +188,35 @@ public class HandOverTests
             Is.EqualTo("d1 d2 d3 d4 d5 d6 d7 d8 "));
     }
 
+    [Test]
+    public async Task An_SSE_client_on_B_follows_the_conversation_through_every_later_response_that_A_produces()
+    {
+        const string Conversation = "follow";
+        List<ChatStreamingEvent> published = [_a.Publish(ChatStreamingEvent.Started(Conversation))];
+        using var http = new HttpClient();
+        using SseConnection onB = await SseConnection.OpenAsync(http, new Uri(_b.Address, RedisWebApp.EventsPath(Conversation)));
+        List<WireEvent> received = [await onB.NextAsync() ?? throw new AssertionException("B's stream ended at once")];
+
+        // The first response read to its end; then the second, and the third right after it: each Started comes while B's
+        // endpoint may still be between two subscriptions.
+        published.AddRange(PublishDeltas(Conversation, 1, 2));
+        published.Add(_a.Publish(ChatStreamingEvent.Finished(Conversation)));
+        received.AddRange(await onB.ReadThroughAsync("finished"));
+        for (int response = 2; response <= 3; response++)
+        {
+            published.Add(_a.Publish(ChatStreamingEvent.Started(Conversation)));
+            published.AddRange(PublishDeltas(Conversation, (response * 2) - 1, response * 2));
+            published.Add(_a.Publish(ChatStreamingEvent.Finished(Conversation)));
+        }
+
+        received.AddRange(await onB.ReadThroughAsync("finished"));
+        received.AddRange(await onB.ReadThroughAsync("finished"));
+
+        Assert.That(received.Select(e => e.Id), Is.EqualTo(published.Select(e => e.Position.ToString())));
+        Assert.That(received.Select(e => e.Sequence), Is.EqualTo(Enumerable.Range(1, 12).Select(i => (long)i)));
+        Assert.That(string.Concat(received.Select(e => e.Text)), Is.EqualTo("d1 d2 d3 d4 d5 d6 "));
+    }
+
     [TestCase("other-epoch", 1)]
     [TestCase(null, 4)]
     public async Task A_Last_Event_ID_of_another_epoch_or_ahead_of_the_stream_gets_410_on_C(string? epoch, long sequence)

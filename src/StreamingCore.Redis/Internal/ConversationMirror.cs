@@ -38,6 +38,9 @@ internal sealed class ConversationMirror
     // The first sequence of the response active in Redis when last read; 0 for none.
     private long _redisActive;
 
+    // How many events were applied here (a version: a read of the meta that raced with one is older than it).
+    private long _applied;
+
     private bool _syncing;
     private bool _syncAgain;
     private bool _stopped;
@@ -65,7 +68,7 @@ internal sealed class ConversationMirror
 
     private async Task StartAsync()
     {
-        SemaphoreSlim gate = _context.ChannelGate(Keys.ChannelName);
+        SemaphoreSlim gate = _context.SubscriptionGate;
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -240,12 +243,22 @@ internal sealed class ConversationMirror
     {
         for (int attempt = 0; attempt < 2; attempt++)
         {
+            long appliedBefore;
+            lock (_gate)
+            {
+                appliedBefore = _applied;
+            }
+
             RedisValue[] meta = await _context.Database.HashGetAsync(Keys.Meta, ["e", "s", "a"]).ConfigureAwait(false);
             lock (_gate)
             {
-                _redisRead = true;
-                _redisEpoch = meta[0].IsNull ? null : (string?)meta[0];
-                _redisActive = meta[0].IsNull ? 0 : (long)meta[2];
+                // A live event applied while the meta was on its way is newer than it: keep what it said.
+                if (_applied == appliedBefore)
+                {
+                    _redisRead = true;
+                    _redisEpoch = meta[0].IsNull ? null : (string?)meta[0];
+                    _redisActive = meta[0].IsNull ? 0 : (long)meta[2];
+                }
 
                 // A new mirror continues from what the local store already has of the conversation (retained, or an
                 // active response a previous mirror followed), so that it reads the end of it rather than skipping it.
@@ -428,6 +441,7 @@ internal sealed class ConversationMirror
         }
 
         // An event read from Redis is of the stream Redis holds now.
+        _applied++;
         _redisRead = true;
         _redisEpoch = e.Epoch;
 
@@ -582,7 +596,7 @@ internal sealed class ConversationMirror
 
         if (_queue is { } queue)
         {
-            SemaphoreSlim gate = _context.ChannelGate(Keys.ChannelName);
+            SemaphoreSlim gate = _context.SubscriptionGate;
             await gate.WaitAsync().ConfigureAwait(false);
             try
             {

@@ -36,13 +36,13 @@ internal sealed class RedisContext(
     public ConversationKeys KeysOf(string conversationId) => new(Options.KeyPrefix, conversationId);
 
     // StackExchange.Redis can leave a channel unsubscribed on the server while a new queue believes it is subscribed when
-    // that queue's SUBSCRIBE overlaps another queue's UNSUBSCRIBE of the same channel (a conversation's mirror starting while
-    // the previous one stops): the new mirror would never hear a live event. Subscribing and unsubscribing a channel
-    // therefore never overlap: each takes its channel's gate (one of a few, by the channel's name).
-    private readonly SemaphoreSlim[] _channelGates = [.. Enumerable.Range(0, 16).Select(_ => new SemaphoreSlim(1, 1))];
+    // that queue's SUBSCRIBE overlaps an UNSUBSCRIBE on the same connection (seen for one channel; the stress run saw
+    // instances miss whole responses while other channels were being unsubscribed). Subscribing and unsubscribing therefore
+    // never overlap on a connection: one gate per multiplexer, shared by every store that uses it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IConnectionMultiplexer, SemaphoreSlim> s_subscriptionGates = [];
 
-    /// <summary>The gate that subscribing to and unsubscribing from <paramref name="channelName"/> hold.</summary>
-    public SemaphoreSlim ChannelGate(string channelName) => _channelGates[(StringComparer.Ordinal.GetHashCode(channelName) & int.MaxValue) % _channelGates.Length];
+    /// <summary>The gate that subscribing to and unsubscribing from a channel hold on this connection.</summary>
+    public SemaphoreSlim SubscriptionGate => s_subscriptionGates.GetValue(Multiplexer, static _ => new SemaphoreSlim(1, 1));
 
     /// <summary>Milliseconds as a script argument.</summary>
     public static string Milliseconds(TimeSpan value) => ((long)Math.Ceiling(value.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);

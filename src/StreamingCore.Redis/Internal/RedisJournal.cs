@@ -107,12 +107,39 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
 
         // Responses of other instances came in between that this instance has not received (yet): apply them first, so that
         // a subscription here that was up to date gets them before this response, never a jump over them.
-        if (Local?.GetLastPosition(conversationId) is { } known && known.Epoch == epoch && known.Sequence < sequence - 1)
+        if (Local is { } local && sequence > 1)
         {
-            CatchUp(keys, epoch, known.Sequence + 1, sequence - 1);
+            ChatStreamPosition? known = local.GetLastPosition(conversationId);
+            if (known is { } same && same.Epoch == epoch)
+            {
+                if (same.Sequence < sequence - 1)
+                {
+                    CatchUp(keys, epoch, same.Sequence + 1, sequence - 1);
+                }
+            }
+            else if (local.SubscriberCount > 0)
+            {
+                // Nothing here of this stream yet, but maybe subscriptions waiting for a response: the latest one is theirs.
+                CatchUp(keys, epoch, ResponseStartOf(keys, epoch, sequence - 1), sequence - 1);
+            }
         }
 
         return new ChatStreamPosition(epoch, sequence);
+    }
+
+    /// <summary>The first sequence of the response that holds <paramref name="sequence"/> (its entry says), or past it when the stream no longer has it.</summary>
+    private long ResponseStartOf(ConversationKeys keys, string epoch, long sequence)
+    {
+        try
+        {
+            StreamEntry[] entry = _context.Database.StreamRange(keys.Stream, $"{sequence}-0", $"{sequence}-0", count: 1);
+            return entry.Length == 0 ? sequence + 1 : EventCodec.Decode(keys.ConversationId, epoch, sequence, entry[0][EventCodec.ValueField]!).ResponseStart;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or FormatException)
+        {
+            Log.ReadFailed(_context.Logger, keys.ConversationId, ex.Message);
+            return sequence + 1;
+        }
     }
 
     /// <summary>Replicates the stream's events from <paramref name="from"/> to <paramref name="to"/> into the local store (under the conversation's lock, which is re-entrant).</summary>
@@ -207,6 +234,7 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
         ChannelReader<OutboxItem> reader = _outbox.Reader;
         var batch = new List<OutboxItem>(_context.Options.MaxBatchSize);
         var groups = new Dictionary<OwnedResponse, List<ChatStreamingEvent>>();
+        var writes = new List<Task>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (batch.Count < _context.Options.MaxBatchSize && reader.TryRead(out OutboxItem item))
@@ -225,16 +253,16 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
                 events.Add(item.Event);
             }
 
+            // The conversations' scripts go out together (pipelined on the connection) and are awaited once: one round trip
+            // per batch, not per conversation. A conversation's order holds: one script per conversation per batch, and the
+            // next batch starts when this one is written.
+            writes.Clear();
             foreach ((OwnedResponse response, List<ChatStreamingEvent> events) in groups)
             {
-                await WriteAsync(response, events).ConfigureAwait(false);
-                Interlocked.Add(ref _outboxLength, -events.Count);
-                if (Interlocked.Add(ref response.Pending, -events.Count) == 0 && (response.Ended || response.Lost))
-                {
-                    response.Drained.TrySetResult();
-                    _owned.TryRemove(new KeyValuePair<string, OwnedResponse>(response.Keys.ConversationId, response));
-                }
+                writes.Add(WriteAndReleaseAsync(response, events));
             }
+
+            await Task.WhenAll(writes).ConfigureAwait(false);
 
             batch.Clear();
             groups.Clear();
@@ -277,6 +305,28 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
         foreach (TaskCompletionSource waiter in waiters)
         {
             waiter.TrySetResult();
+        }
+    }
+
+    private async Task WriteAndReleaseAsync(OwnedResponse response, List<ChatStreamingEvent> events)
+    {
+        try
+        {
+            await WriteAsync(response, events).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Whatever goes wrong fails this one write (its response ends), never the loop that writes the others.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.WriteFailed(_context.Logger, response.Keys.ConversationId, ex);
+            Lose(response, RedisChatStreamingErrors.WriteFailed);
+        }
+
+        Interlocked.Add(ref _outboxLength, -events.Count);
+        if (Interlocked.Add(ref response.Pending, -events.Count) == 0 && (response.Ended || response.Lost))
+        {
+            response.Drained.TrySetResult();
+            _owned.TryRemove(new KeyValuePair<string, OwnedResponse>(response.Keys.ConversationId, response));
         }
     }
 

@@ -173,7 +173,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             {
                 // First catch up (it reads Redis when this instance is behind the position), then judge the epoch on what Redis holds now.
                 await mirror.CatchUpAsync(epoch, afterSequence, cancellationToken).ConfigureAwait(false);
-                if (mirror.IsReplaced(epoch))
+                if (await mirror.IsReplacedAsync(epoch).ConfigureAwait(false))
                 {
                     throw new ChatStreamingException(
                         ChatStreamingError.SequenceNotRetained,
@@ -482,6 +482,20 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
         {
             // The store stopped meanwhile.
         }
+    }
+
+    /// <summary>Diagnostics for a test's failure message: what this instance knows of a conversation.</summary>
+    internal string Describe(string conversationId)
+    {
+        ConversationMirror? mirror;
+        lock (_mirrorsGate)
+        {
+            _mirrors.TryGetValue(conversationId, out mirror);
+        }
+
+        IReadOnlyList<ChatResponseStatistics> responses = Local.GetResponseStatistics(conversationId);
+        return $"local last {Local.GetLastPosition(conversationId)?.ToString() ?? "none"}, responses [{string.Join(", ", responses.Select(r => $"{r.StartSequence}:{r.Outcome}"))}], "
+            + (mirror is null ? "no mirror" : $"mirror refs {mirror.References}/{mirror.Registered} {mirror.Describe()}");
     }
 
     /// <summary>The connection (tests watch it reconnect).</summary>

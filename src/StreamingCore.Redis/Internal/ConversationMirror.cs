@@ -43,6 +43,9 @@ internal sealed class ConversationMirror
 
     private bool _syncing;
     private bool _syncAgain;
+
+    // Completed when the read after the running one finishes; the callers that came during the running one wait on it.
+    private TaskCompletionSource? _nextSync;
     private bool _stopped;
 
     public ConversationMirror(RedisContext context, DefaultChatStreamingStore local, string conversationId, Action<ConversationMirror> idle)
@@ -65,6 +68,15 @@ internal sealed class ConversationMirror
     public int Registered { get; set; }
 
     public void Start() => _ready = StartAsync();
+
+    /// <summary>Diagnostics: the mirror's state.</summary>
+    public string Describe()
+    {
+        lock (_gate)
+        {
+            return $"epoch {_epoch} last {_last} activeReplica {_activeReplica} redis {(_redisRead ? _redisEpoch ?? "none" : "unread")} active {_redisActive} applied {_applied} syncing {_syncing} stopped {_stopped} ready {_ready.Status} queue {(_queue is null ? "none" : _queue.Completion.IsCompleted ? "completed" : "open")}";
+        }
+    }
 
     private async Task StartAsync()
     {
@@ -103,11 +115,23 @@ internal sealed class ConversationMirror
     /// </summary>
     public async Task CatchUpAsync(string epoch, long sequence, CancellationToken cancellationToken)
     {
+        // What the local store has decides (it answers the subscription), not what this mirror last applied: the local store
+        // may have released a response the mirror applied; then the mirror reads it again.
+        ChatStreamPosition? known = _local.GetLastPosition(Keys.ConversationId);
+        if (known is { } here && string.Equals(here.Epoch, epoch, StringComparison.Ordinal) && here.Sequence >= sequence)
+        {
+            return;
+        }
+
         lock (_gate)
         {
-            if (string.Equals(_epoch, epoch, StringComparison.Ordinal) && _last >= sequence)
+            if (known is null || !string.Equals(known.Value.Epoch, _epoch, StringComparison.Ordinal))
             {
-                return;
+                _last = 0;
+            }
+            else if (_last > known.Value.Sequence)
+            {
+                _last = known.Value.Sequence;
             }
         }
 
@@ -151,10 +175,30 @@ internal sealed class ConversationMirror
     }
 
     /// <summary>
-    /// Whether Redis, when last read, held a stream of the conversation other than <paramref name="epoch"/> (or none): a
-    /// position in it is never served from what this instance still retains of an older stream.
+    /// Whether Redis holds a stream of the conversation other than <paramref name="epoch"/> (or none): a position in it is
+    /// never served from what this instance still retains of an older stream. What the last read said is checked again with
+    /// a fresh read before it is believed.
     /// </summary>
-    public bool IsReplaced(string epoch)
+    public async Task<bool> IsReplacedAsync(string epoch)
+    {
+        if (!Replaced(epoch))
+        {
+            return false;
+        }
+
+        try
+        {
+            await SyncAsync().WaitAsync(_context.Options.OperationTimeout, _context.Time).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Redis cannot tell now: believe the last read.
+        }
+
+        return Replaced(epoch);
+    }
+
+    private bool Replaced(string epoch)
     {
         lock (_gate)
         {
@@ -178,42 +222,62 @@ internal sealed class ConversationMirror
         }
     }
 
-    /// <summary>Reads the stream from the last event applied (or the current response) to now; one read at a time.</summary>
-    public async Task SyncAsync()
+    /// <summary>
+    /// Reads the stream from the last event applied (or the current response) to now, one read at a time: a call while a
+    /// read runs completes when the next read, which starts after it, has finished (so the caller sees Redis as it is now).
+    /// </summary>
+    public Task SyncAsync()
     {
         lock (_gate)
         {
             if (_syncing)
             {
                 _syncAgain = true;
-                return;
+                return (_nextSync ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
 
             _syncing = true;
         }
 
+        return RunSyncAsync();
+    }
+
+    private async Task RunSyncAsync()
+    {
+        TaskCompletionSource? finished = null;
         try
         {
             while (true)
             {
                 await SyncOnceAsync().ConfigureAwait(false);
+                finished?.TrySetResult();
                 lock (_gate)
                 {
                     if (!_syncAgain || _stopped)
                     {
                         _syncing = false;
-                        return;
+                        finished = _nextSync;
+                        _nextSync = null;
+                        break;
                     }
 
                     _syncAgain = false;
+                    finished = _nextSync;
+                    _nextSync = null;
                 }
             }
+
+            // Stopped with callers still waiting for a read that will not run: they go on with what is here.
+            finished?.TrySetResult();
         }
         catch
         {
             lock (_gate)
             {
                 _syncing = false;
+                (_nextSync ?? finished)?.TrySetResult();
+                finished?.TrySetResult();
+                _nextSync = null;
             }
 
             throw;

@@ -32,6 +32,9 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         ["", "a", "Hello ", "world", " ", "\n", "|", "\r\n", "1\n2\n", "-0", "🙂", "👩‍👩‍👧", "漢字", "e\u0301", "Ωμέγα", "\t", "мир", "{c}"];
 
     private readonly Dictionary<string, int> _background = new(StringComparer.Ordinal);
+
+    // The current round's instances, for a failure message.
+    private RedisChatStreamingStore[] _stores = [];
     private Microsoft.Extensions.Logging.Testing.FakeLoggerProvider? _logs;
 
     public RedisStressReport Report { get; } = new();
@@ -121,6 +124,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         await using var b = new RedisChatStreamingStore(redisB, StoreOptions(capacity), redisOptions, loggerFactory: loggerFactory);
         _logs = logs;
         RedisChatStreamingStore[] stores = [a, b];
+        _stores = stores;
 
         string[] ids = [.. Enumerable.Range(0, ConversationsPerRound).Select(i => $"r{round}-c{i}")];
         var plans = new ResponsePlan[ids.Length][];
@@ -420,6 +424,14 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
                 await Task.Delay(20, CancellationToken.None);
                 continue;
             }
+            catch (ChatStreamingException ex) when (ex.Error == ChatStreamingError.SubscriberOverflow)
+            {
+                // A consumer too slow for its small queue is cut off, as designed (the deltas it fell behind on were too long
+                // to merge); like any client it resumes after the last event it received, on the other instance.
+                consumer.Overflows++;
+                how = "cut off (SubscriberOverflow)";
+                moveToOther = true;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 consumer.Failure = $"subscription {consumer.Subscriptions} on instance {(instance == 0 ? "A" : "B")} after {last?.ToString() ?? "nothing"}: {ex.GetType().Name}: {ex.Message}";
@@ -479,7 +491,7 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
             Assert.That(
                 (accounting.Lost, accounting.Duplicated, accounting.Reordered, accounting.Altered),
                 Is.EqualTo((0L, 0L, 0L, 0L)),
-                $"{where}: lost, duplicated, reordered, altered; first: {accounting.FirstProblem}; its subscriptions: {string.Join(" / ", consumer.Log)}; Redis warnings: {Logs}; exceptions inside the store: {BackgroundExceptions}");
+                $"{where}: lost, duplicated, reordered, altered; first: {accounting.FirstProblem}; its subscriptions: {string.Join(" / ", consumer.Log)}; failure: {consumer.Failure ?? "none"}; A knows: {_stores[0].Describe(consumer.ConversationId)}; B knows: {_stores[1].Describe(consumer.ConversationId)}; Redis warnings: {Logs}; exceptions inside the store: {BackgroundExceptions}");
             Assert.That(consumer.Failure, Is.Null, where);
             Assert.That(TextPerResponse(consumer.Events), Is.EqualTo(TextPerResponse(ordered[consumer.Conversation])), $"{where}: reassembled text per response");
         }
@@ -632,6 +644,9 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         public int Disconnects { get; set; }
 
         public int WaitingCancels { get; set; }
+
+        /// <summary>How many of its subscriptions were cut off for falling a full queue behind (it resumed each time).</summary>
+        public int Overflows { get; set; }
 
         public string? Failure { get; set; }
 

@@ -239,7 +239,8 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
     /// <summary>Writes one response's events, retrying until Redis takes them, refuses them, or the store stops waiting.</summary>
     private async Task WriteAsync(OwnedResponse response, List<ChatStreamingEvent> events)
     {
-        if (response.Lost || Crashed)
+        // Once the store stopped waiting (ShutdownTimeout), what is left is dropped, not tried batch after batch.
+        if (response.Lost || Crashed || _stopping.IsCancellationRequested)
         {
             return;
         }

@@ -98,7 +98,7 @@ internal sealed class ConversationMirror
     /// </summary>
     public async Task CatchUpAsync(string epoch, long sequence, CancellationToken cancellationToken)
     {
-        Task signal;
+        TaskCompletionSource source;
         lock (_gate)
         {
             if (_activeReplica == 0 || !string.Equals(_epoch, epoch, StringComparison.Ordinal) || _last >= sequence)
@@ -106,18 +106,25 @@ internal sealed class ConversationMirror
                 return;
             }
 
-            var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _catchUps.Add((sequence, source));
-            signal = source.Task;
         }
 
         try
         {
-            await signal.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
+            await source.Task.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             // The local store answers with what it has (the position is ahead: SequenceNotRetained).
+        }
+        finally
+        {
+            // A wait that timed out or was cancelled leaves no waiter behind.
+            lock (_gate)
+            {
+                _catchUps.Remove((sequence, source));
+            }
         }
     }
 

@@ -357,6 +357,12 @@ internal sealed class ConversationMirror
     /// <summary>Replicates one event into the local store; false when earlier events are missing here.</summary>
     private bool ApplyLocked(ChatStreamingEvent e)
     {
+        // A read that was on its way when the mirror stopped: nothing would watch what it applies.
+        if (_stopped)
+        {
+            return true;
+        }
+
         ChatReplicationResult result;
         try
         {

@@ -82,4 +82,45 @@ public sealed class LifecycleReviewTests : DedicatedRedisServerTests
         Assert.That(finished, Is.SameAs(reader), "the reader never received the answer");
         Assert.That(await reader, Is.EqualTo(published));
     }
+
+    /// <summary>
+    /// A reader on B gives up while its mirror's first read is still on its way (the server is paused); the mirror stops.
+    /// The read that then arrives must not apply the active response to B's local store: no mirror would watch it, so it
+    /// would stay active there for good (a mirror made later finds its Started already applied and never arms its watch).
+    /// </summary>
+    [Test]
+    public async Task A_mirror_stopped_during_its_first_read_applies_nothing_afterwards()
+    {
+        await using Instances instances = await Instances.StartAsync(Server.ConnectionString, 2).Guarded();
+        RedisChatStreamingStore a = instances[0];
+        RedisChatStreamingStore b = instances[1];
+        ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
+        a.Publish(ChatStreamingEvent.Delta(Id, "x"));
+        await a.FlushAsync().Guarded();
+        Task<ChatStreamingEvent> appliedLocally = FirstAsync(b.Local.SubscribeAsync(Id));
+
+        // Every command waits for a second: the mirror's SUBSCRIBE and reads are queued behind the pause.
+        await using ConnectionMultiplexer admin = await Server.ConnectAsync(o => o.AllowAdmin = true);
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "1000", "ALL");
+        using var cancel = new CancellationTokenSource();
+        Task<List<ChatStreamingEvent>> reader = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0), cancel.Token).ToListAsync();
+        await cancel.CancelAsync();
+        await Assert.CatchAsync<OperationCanceledException>(async () => await reader.Guarded());
+        Assert.That(b.FollowedConversationCount, Is.Zero, "the mirror stopped");
+
+        // A bound, not a wait for a signal: the pause ends after a second and the stale read lands right after.
+        Task finished = await Task.WhenAny(appliedLocally, Task.Delay(TimeSpan.FromSeconds(5)));
+        Assert.That(finished, Is.Not.SameAs(appliedLocally), "a stopped mirror applied the response to the local store");
+        Assert.That(b.Local.GetStatistics(Id), Is.Null);
+    }
+
+    private static async Task<ChatStreamingEvent> FirstAsync(IAsyncEnumerable<ChatStreamingEvent> events)
+    {
+        await foreach (ChatStreamingEvent e in events.WithCancellation(TestGuard.Token))
+        {
+            return e;
+        }
+
+        throw new InvalidOperationException("The subscription ended without an event.");
+    }
 }

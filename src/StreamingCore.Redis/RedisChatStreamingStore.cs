@@ -454,7 +454,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
     {
         try
         {
-            await mirror.SyncAsync().ConfigureAwait(false);
+            await mirror.RecoverAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or FormatException or OverflowException or ArgumentException)
         {

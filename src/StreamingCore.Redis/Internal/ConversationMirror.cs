@@ -69,6 +69,29 @@ internal sealed class ConversationMirror
 
     public void Start() => _ready = StartAsync();
 
+    /// <summary>
+    /// After the connection came back: subscribes again if the first subscription failed (Redis was down when the mirror
+    /// started), else reads what was missed.
+    /// </summary>
+    public Task RecoverAsync()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (_ready.IsFaulted || (_ready.IsCompleted && _queue is null))
+            {
+                _ready = StartAsync();
+                return _ready;
+            }
+        }
+
+        return SyncAsync();
+    }
+
     /// <summary>Diagnostics: the mirror's state.</summary>
     public string Describe()
     {
@@ -145,7 +168,7 @@ internal sealed class ConversationMirror
             return;
         }
 
-        Task signal;
+        TaskCompletionSource source;
         lock (_gate)
         {
             if (_last >= sequence && string.Equals(_epoch, epoch, StringComparison.Ordinal))
@@ -159,18 +182,25 @@ internal sealed class ConversationMirror
                 return;
             }
 
-            var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _catchUps.Add((sequence, source));
-            signal = source.Task;
         }
 
         try
         {
-            await signal.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
+            await source.Task.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             // The local store answers with what it has (the position is ahead: SequenceNotRetained).
+        }
+        finally
+        {
+            // A wait that timed out or was cancelled leaves no waiter behind.
+            lock (_gate)
+            {
+                _catchUps.Remove((sequence, source));
+            }
         }
     }
 

@@ -58,8 +58,9 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
 
     public ChatStreamPosition BeginResponse(string conversationId)
     {
-        // This instance's previous response of the conversation goes first: its events precede the new one's.
-        if (_owned.TryGetValue(conversationId, out OwnedResponse? previous) && !previous.Drained.Task.IsCompleted
+        // This instance's previous response of the conversation goes first: its events precede the new one's. One that did
+        // not end here (Redis refused it, or another instance ended it) has nothing left that Redis would take: no wait.
+        if (_owned.TryGetValue(conversationId, out OwnedResponse? previous) && previous.Ended && !previous.Drained.Task.IsCompleted
             && !previous.Drained.Task.Wait(_context.Options.OperationTimeout))
         {
             throw Unavailable(conversationId, $"the previous response's events have not reached Redis within {_context.Options.OperationTimeout} (OperationTimeout)", null);
@@ -333,7 +334,8 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
     /// <summary>Writes one response's events, retrying until Redis takes them, refuses them, or the store stops waiting.</summary>
     private async Task WriteAsync(OwnedResponse response, List<ChatStreamingEvent> events)
     {
-        if (response.Lost || Crashed)
+        // Once the store stopped waiting (ShutdownTimeout), what is left is dropped, not tried batch after batch.
+        if (response.Lost || Crashed || _stopping.IsCancellationRequested)
         {
             return;
         }
@@ -427,6 +429,13 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
         }
 
         response.Lost = true;
+        if (Volatile.Read(ref response.Pending) == 0)
+        {
+            // Refused while nothing waited (a renewal learnt it): no write will drain it, so release it here.
+            response.Drained.TrySetResult();
+            _owned.TryRemove(new KeyValuePair<string, OwnedResponse>(response.Keys.ConversationId, response));
+        }
+
         var floor = new ChatStreamPosition(response.Epoch, Volatile.Read(ref response.LastSequence));
         _floors.AddOrUpdate(response.Keys.ConversationId, floor, (_, known) => known.Epoch == floor.Epoch && known.Sequence > floor.Sequence ? known : floor);
         _context.Telemetry.ResponseLost();

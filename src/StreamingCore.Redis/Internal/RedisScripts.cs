@@ -45,6 +45,7 @@ internal static class RedisScripts
         end
         if ARGV[9] == e and tonumber(ARGV[10]) > s then
           s = tonumber(ARGV[10])
+          redis.call('HSET', KEYS[1], 's', s)
         end
         redis.call('HSET', KEYS[1], 'a', s + 1, 'o', ARGV[1])
         redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])

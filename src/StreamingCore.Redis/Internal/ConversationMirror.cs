@@ -353,6 +353,12 @@ internal sealed class ConversationMirror
                     _redisEpoch = meta[0].IsNull ? null : (string?)meta[0];
                     _redisActive = meta[0].IsNull ? 0 : (long)meta[2];
                 }
+                else if (!meta[0].IsNull && string.Equals(_redisEpoch, (string?)meta[0], StringComparison.Ordinal) && (long)meta[2] != 0)
+                {
+                    // A claim shows in the meta before its first event reaches the stream or the channel: an active response
+                    // the meta names is newer than what the live events said, and a resume may wait for it.
+                    _redisActive = (long)meta[2];
+                }
 
                 // A new mirror continues from what the local store already has of the conversation (retained, or an
                 // active response a previous mirror followed), so that it reads the end of it rather than skipping it.

@@ -552,7 +552,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             {
                 while (reader.TryRead(out ChatStreamingEvent streamingEvent))
                 {
-                    yield return streamingEvent;
+                    yield return ChatEventMerge.Materialize(streamingEvent);
                 }
             }
         }

@@ -56,7 +56,7 @@ internal sealed class EventsObserver : IDisposable
             {
                 try
                 {
-                    _observer.OnNext(streamingEvent);
+                    _observer.OnNext(ChatEventMerge.Materialize(streamingEvent));
                 }
                 catch (Exception ex)
                 {

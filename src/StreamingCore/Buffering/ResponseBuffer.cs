@@ -310,6 +310,53 @@ public sealed class ResponseBuffer<T> : Channel<T>
         return false;
     }
 
+    /// <summary>
+    /// Takes up to <paramref name="destination"/>'s length of items under one acquisition of the lock: what that many
+    /// <c>TryRead</c> calls in a row would return. A reader on another thread than the writer takes the lock once per burst
+    /// instead of once per item, so the writer (the producer, in the chat store) rarely finds it held.
+    /// </summary>
+    /// <returns>How many items were taken; 0 when none is queued.</returns>
+    internal int TryReadMany(Span<T> destination)
+    {
+        bool completed;
+        int taken;
+        TaskCompletionSource<bool>? writeWaiter = null;
+        lock (Gate)
+        {
+            taken = Math.Min(destination.Length, _items.Count);
+            if (taken == 0)
+            {
+                return 0;
+            }
+
+            for (int i = 0; i < taken; i++)
+            {
+                destination[i] = _items.RemoveFirst();
+            }
+
+            if (_doneWriting is null)
+            {
+                // After completion the level was reset to wake writers; nothing is tracked any more.
+                _backpressure?.Release(taken);
+            }
+
+            if (_writeWaiter is not null && HasWriteRoomLocked())
+            {
+                (writeWaiter, _writeWaiter) = (_writeWaiter, null);
+            }
+
+            completed = _doneWriting is not null && _items.Count == 0;
+        }
+
+        writeWaiter?.TrySetResult(true);
+        if (completed)
+        {
+            SignalCompletion();
+        }
+
+        return taken;
+    }
+
     private bool TryReadCore([MaybeNullWhen(false)] out T item)
     {
         bool completed = false;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -533,6 +534,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         (ChatStreamingEvent[] replay, Subscription? live) = OpenSubscription(conversationId, epoch, afterSequence);
+
+        // The events of the live burst being delivered; rented at the first live event, so an idle subscription holds none.
+        ChatStreamingEvent[]? burst = null;
         try
         {
             foreach (ChatStreamingEvent streamingEvent in replay)
@@ -546,18 +550,32 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 yield break;
             }
 
-            // Read the queue directly rather than through ReadAllAsync: one async state machine per event, not two.
-            ChannelReader<ChatStreamingEvent> reader = live.Buffer.Reader;
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            // Read the queue directly rather than through ReadAllAsync (one async state machine per event, not two), a burst at
+            // a time: the producer writes the queue under its lock, and a reader on another core that took the lock per event
+            // kept the producer spinning on it. A burst taken is delivered: the subscriber has it, as it has what it read.
+            ResponseBuffer<ChatStreamingEvent> queue = live.Buffer;
+            while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (reader.TryRead(out ChatStreamingEvent streamingEvent))
+                burst ??= ArrayPool<ChatStreamingEvent>.Shared.Rent(ChatStreamingConstants.SubscriberReadBurst);
+                int count;
+                while ((count = queue.TryReadMany(burst.AsSpan(0, Math.Min(burst.Length, ChatStreamingConstants.SubscriberReadBurst)))) > 0)
                 {
-                    yield return ChatEventMerge.Materialize(streamingEvent);
+                    for (int i = 0; i < count; i++)
+                    {
+                        ChatStreamingEvent streamingEvent = ChatEventMerge.Materialize(burst[i]);
+                        burst[i] = default;
+                        yield return streamingEvent;
+                    }
                 }
             }
         }
         finally
         {
+            if (burst is not null)
+            {
+                ArrayPool<ChatStreamingEvent>.Shared.Return(burst, clearArray: true);
+            }
+
             if (live is not null)
             {
                 Detach(live);

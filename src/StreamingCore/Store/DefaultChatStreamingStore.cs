@@ -73,6 +73,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     // Subscriptions waiting for a response to start; bounded by _maxWaitingSubscribers.
     private int _waitingSubscribers;
 
+    // Expires the waits of subscriptions after _waitingTimeout (one timer for all); null when the timeout is infinite.
+    private readonly WaitingSubscriptions? _waiting;
+
     // Guards _retainedOrder; a leaf lock, taken inside a conversation's lock and never the other way round.
     private readonly object _retainedGate = new();
 
@@ -116,6 +119,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         _maxRetainedBytes = options.MaxRetainedBytes;
         _maxWaitingSubscribers = options.MaxWaitingSubscribers;
         _waitingTimeout = options.WaitingSubscriberTimeout;
+        _waiting = _waitingTimeout == Timeout.InfiniteTimeSpan ? null : new WaitingSubscriptions(_timeProvider, _waitingTimeout, OnWaitExpired);
         _queueOptions = new ResponseBufferOptions<ChatStreamingEvent>
         {
             Capacity = options.SubscriberCapacity,
@@ -708,10 +712,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         var subscription = new Subscription(conversation, _queueOptions) { IsWaiting = waiting, CountsAsWaiting = limited };
-        if (waiting && _waitingTimeout != Timeout.InfiniteTimeSpan)
+        if (waiting)
         {
-            subscription.WaitTimer = _timeProvider.CreateTimer(
-                static state => ((WaitState)state!).Fire(), new WaitState(this, subscription), _waitingTimeout, Timeout.InfiniteTimeSpan);
+            _waiting?.Add(subscription);
         }
 
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
@@ -727,8 +730,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         subscription.IsWaiting = false;
-        subscription.WaitTimer?.Dispose();
-        subscription.WaitTimer = null;
+        _waiting?.Remove(subscription);
         if (subscription.CountsAsWaiting)
         {
             subscription.CountsAsWaiting = false;
@@ -766,12 +768,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             conversation.Id,
             $"No response started in conversation '{conversation.Id}' within {_waitingTimeout} (WaitingSubscriberTimeout); nothing was missed. Subscribe again to keep waiting."));
         _telemetry.SubscriberCutOff(conversation.Id, "WaitingSubscriberTimeout");
-    }
-
-    /// <summary>The state of a waiting subscription's timer (a class, so the timer's callback needs no closure).</summary>
-    private sealed class WaitState(DefaultChatStreamingStore store, Subscription subscription)
-    {
-        public void Fire() => store.OnWaitExpired(subscription);
     }
 
     private static ChatStreamingException NotRetained(string conversationId, string? epoch, long afterSequence, string why)
@@ -957,6 +953,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         _conversations.Clear();
+        _waiting?.Dispose();
 
         EventsObserver[] observers;
         lock (_observersGate)

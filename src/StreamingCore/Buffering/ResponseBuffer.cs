@@ -55,7 +55,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Wait strategy only: tracks the count against capacity and resume point, and parks writers.
     private readonly BackpressureHandler? _backpressure;
 
-    // The reader parked in WaitToReadAsync on the reusable wait (_reader's IValueTaskSource): no allocation per wait.
+    // The reader parked in WaitToReadAsync on the reusable wait (ReaderWait's IValueTaskSource): no allocation per wait.
     private bool _readerParked;
 
     // Further readers parked in WaitToReadAsync while the reusable wait is taken; completed by the next write or by completion.
@@ -116,12 +116,12 @@ public sealed class ResponseBuffer<T> : Channel<T>
             _backpressure = new BackpressureHandler(new BackpressureOptions { HighWatermark = Capacity, LowWatermark = resumeAt });
         }
 
-        Reader = _reader = new BufferReader(this);
+        Reader = new BufferReader(this);
         Writer = new BufferWriter(this);
     }
 
-    // The reader, which is also the reusable wait of WaitToReadAsync.
-    private readonly BufferReader _reader;
+    // The reader, which is also the reusable wait of WaitToReadAsync (Reader itself, not a field more per buffer).
+    private BufferReader ReaderWait => (BufferReader)Reader;
 
     // The lock (see _items).
     private object Gate => _items;
@@ -219,7 +219,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
             }
         }
 
-        waiter.Signal(_reader);
+        waiter.Signal(ReaderWait);
         if (dropped)
         {
             ReportDropped(droppedItem);
@@ -416,11 +416,11 @@ public sealed class ResponseBuffer<T> : Channel<T>
             }
 
             // The usual case, one reader: the reusable wait, as Channel<T>'s own readers wait.
-            if (!_readerParked && _reader.TryOwn())
+            if (!_readerParked && ReaderWait.TryOwn())
             {
                 // Parked before the token is registered: a token cancelled meanwhile calls back at once and must find the wait.
                 _readerParked = true;
-                return new ValueTask<bool>(_reader, _reader.Arm(cancellationToken));
+                return new ValueTask<bool>(ReaderWait, ReaderWait.Arm(cancellationToken));
             }
 
             waiter = _readWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -442,7 +442,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
             _readerParked = false;
         }
 
-        _reader.Complete(new OperationCanceledException(cancellationToken));
+        ReaderWait.Complete(new OperationCanceledException(cancellationToken));
     }
 
     private bool TryCompleteCore(Exception? error)
@@ -473,7 +473,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
         if (readerParked)
         {
             // Like a parked TaskCompletionSource below: the parked reader learns the outcome now.
-            _reader.Complete(error ?? s_doneWritingSentinel);
+            ReaderWait.Complete(error ?? s_doneWritingSentinel);
         }
 
         if (waiter is not null)

@@ -557,19 +557,20 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             // Read the queue directly rather than through ReadAllAsync (one async state machine per event, not two), a burst at
             // a time: the producer writes the queue under its lock, and a reader on another core that took the lock per event
             // kept the producer spinning on it. A burst taken is delivered: the subscriber has it, as it has what it read.
-            ResponseBuffer<ChatStreamingEvent> queue = live.Buffer;
-            while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            // (No local holds an event across a yield: every field of this state machine is memory an idle subscription holds.)
+            while (await live.Buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 burst ??= ArrayPool<ChatStreamingEvent>.Shared.Rent(ChatStreamingConstants.SubscriberReadBurst);
                 int count;
-                while ((count = queue.TryReadMany(burst.AsSpan(0, Math.Min(burst.Length, ChatStreamingConstants.SubscriberReadBurst)))) > 0)
+                while ((count = live.Buffer.TryReadMany(burst.AsSpan(0, ChatStreamingConstants.SubscriberReadBurst))) > 0)
                 {
                     for (int i = 0; i < count; i++)
                     {
-                        ChatStreamingEvent streamingEvent = ChatEventMerge.Materialize(burst[i]);
-                        burst[i] = default;
-                        yield return streamingEvent;
+                        yield return ChatEventMerge.Materialize(burst[i]);
                     }
+
+                    // What was delivered is not kept alive by the pooled array.
+                    Array.Clear(burst, 0, count);
                 }
             }
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using StreamingCore.AspNetCore;
@@ -41,7 +42,7 @@ internal static class IdleMemoryReport
             long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             Check(store.WaitingSubscriberCount == count, $"{store.WaitingSubscriberCount} subscriptions wait, not {count}");
             output.WriteLine(string.Create(inv, $"| idle subscriptions (each a consumer task awaiting SubscribeAsync on its own conversation, TimeProvider.System) | {count:N0} |"));
-            output.WriteLine(string.Create(inv, $"| heap held per idle subscription (conversation, subscription, queue, parked reader, consumer's state machine, wait timer) | {(double)held / count:N0} B |"));
+            output.WriteLine(string.Create(inv, $"| heap held per idle subscription (conversation, subscription, queue, parked reader, SubscribeAsync's and the consumer's state machines, token registration) | {(double)held / count:N0} B |"));
             output.WriteLine(string.Create(inv, $"| bytes allocated per idle subscription to set it up | {(double)allocated / count:N0} B |"));
 
             // Nothing happens while they wait: the store has no per-subscriber timer tick or poll (the wait timer fires once).
@@ -52,6 +53,25 @@ internal static class IdleMemoryReport
 
             stop.Cancel();
             await Task.WhenAll(consumers);
+        }
+
+        // 1b. The baseline: as many consumer tasks awaiting a raw unbounded channel each (ReadAllAsync with a cancellable token).
+        {
+            using var stop = new CancellationTokenSource();
+            var channels = new Channel<ChatStreamingEvent>[count];
+            long before = Heap();
+            var consumers = new Task[count];
+            for (int i = 0; i < count; i++)
+            {
+                channels[i] = Channel.CreateUnbounded<ChatStreamingEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+                consumers[i] = ConsumeAsync(channels[i], stop.Token);
+            }
+
+            long held = Heap() - before;
+            output.WriteLine(string.Create(inv, $"| baseline: heap held per consumer task awaiting its own unbounded Channel<T> (ReadAllAsync, cancellable token) | {(double)held / count:N0} B |"));
+            stop.Cancel();
+            await Task.WhenAll(consumers);
+            GC.KeepAlive(channels);
         }
 
         // 2. Retained conversations: one finished response each (Started, one delta, Finished), kept for replay.
@@ -121,6 +141,20 @@ internal static class IdleMemoryReport
         try
         {
             await foreach (ChatStreamingEvent e in store.SubscribeAsync(conversationId, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                _ = e;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task ConsumeAsync(Channel<ChatStreamingEvent> channel, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (ChatStreamingEvent e in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 _ = e;
             }

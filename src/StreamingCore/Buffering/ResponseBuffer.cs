@@ -55,6 +55,11 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Wait strategy only: tracks the count against capacity and resume point, and parks writers.
     private readonly BackpressureHandler? _backpressure;
 
+    // The count last reported to _backpressure. It is told only at its watermarks (the count reaching Capacity, or falling to
+    // the resume point while paused), which are the only points where it decides anything: a per-item Add and Release made
+    // the writer and the reader on two cores share its level's cache line on every item.
+    private int _reportedCount;
+
     // The reader parked in WaitToReadAsync on the reusable wait (ReaderWait's IValueTaskSource): no allocation per wait.
     private bool _readerParked;
 
@@ -254,10 +259,37 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool HasWriteRoomLocked()
         => _items.Count < (Strategy == OverflowStrategy.Reject ? Capacity : MaxCount);
 
+    // Wait strategy: after a read, a paused handler learns the count once it is down to the resume point.
+    private void ReportReadLocked()
+    {
+        if (_backpressure is { IsPaused: true } bp && _items.Count <= bp.LowWatermark)
+        {
+            ReportCountLocked();
+        }
+    }
+
+    private void ReportCountLocked()
+    {
+        int delta = _items.Count - _reportedCount;
+        if (delta > 0)
+        {
+            _backpressure!.Add(delta);
+        }
+        else if (delta < 0)
+        {
+            _backpressure!.Release(-delta);
+        }
+
+        _reportedCount = _items.Count;
+    }
+
     private void AddLocked(T item, ref Wake waiter)
     {
         _items.AddLast(item);
-        _backpressure?.Add(1);
+        if (_backpressure is not null && _items.Count >= Capacity)
+        {
+            ReportCountLocked();
+        }
 
         // Only the first item after a wait wakes the reader: a burst written before it runs costs one wake-up.
         waiter = new Wake(_readerParked, _readWaiter);
@@ -337,7 +369,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
             if (_doneWriting is null)
             {
                 // After completion the level was reset to wake writers; nothing is tracked any more.
-                _backpressure?.Release(taken);
+                ReportReadLocked();
             }
 
             if (_writeWaiter is not null && HasWriteRoomLocked())
@@ -373,7 +405,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
             if (_doneWriting is null)
             {
                 // After completion the level was reset to wake writers; nothing is tracked any more.
-                _backpressure?.Release(1);
+                ReportReadLocked();
             }
 
             if (_writeWaiter is not null && HasWriteRoomLocked())

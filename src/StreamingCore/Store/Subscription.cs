@@ -28,7 +28,7 @@ internal sealed class Subscription(Conversation conversation, ResponseBufferOpti
     /// <summary>Queues an event; returns true when the subscription is over (its response ended, or its queue refused the event).</summary>
     public bool Deliver(in ChatStreamingEvent streamingEvent)
     {
-        if (!Buffer.Writer.TryWrite(streamingEvent))
+        if (!Buffer.TryWriteCore(streamingEvent))
         {
             Buffer.Writer.TryComplete(new ChatStreamingException(
                 ChatStreamingError.SubscriberOverflow,

@@ -8,11 +8,17 @@ using StreamingCore.Benchmarks.Infrastructure;
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- memory            the retention memory report
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- sse-clients       concurrent SSE clients on Kestrel
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- redis-latency     A→B latency through Redis at 10,000 events/s
-// Add --job Dry for a smoke run (each benchmark once, no meaningful numbers); --quick to memory, sse-clients and redis-latency.
+// dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- idle              memory of idle subscriptions at 100,000
+// Add --job Dry for a smoke run (each benchmark once, no meaningful numbers); --quick to memory, sse-clients, idle and redis-latency.
 if (args.Length > 0 && args[0] == "memory")
 {
     RetentionMemoryReport.Run(Console.Out, quick: args.Contains("--quick"));
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "idle")
+{
+    return await IdleMemoryReport.RunAsync(Console.Out, quick: args.Contains("--quick"));
 }
 
 if (args.Length > 0 && args[0] == "sse-clients")

@@ -7,18 +7,19 @@ namespace StreamingCore;
 /// reaching the high watermark pauses, falling to the low watermark resumes, so a producer does not
 /// thrash between the two on every item. <see cref="WaitAsync"/> completes when the producer may go on.
 /// </summary>
-/// <remarks>Thread-safe. Waiters are resumed asynchronously, never inline on the thread that releases.</remarks>
+/// <remarks>Thread-safe; adding and releasing take no lock unless they cross a watermark. Waiters are resumed asynchronously, never inline on the thread that releases.</remarks>
 [DebuggerDisplay("Level = {Level}, Paused = {IsPaused}")]
 public sealed class BackpressureHandler
 {
-    // Guards _level, _paused and _resumed.
+    // Guards the changes of _paused and _resumed. The level itself changes without it (Interlocked): a producer and a consumer
+    // that add and release per item on two cores take the lock only when they cross a watermark, not on every item.
     private readonly object _gate = new();
 
     // The current level.
     private long _level;
 
-    // True from reaching HighWatermark until falling to LowWatermark.
-    private bool _paused;
+    // 1 from reaching HighWatermark until falling to LowWatermark; written under _gate with a full fence, read without it.
+    private int _paused;
 
     // Completed when a pause ends; created by the first waiter of a pause.
     private TaskCompletionSource? _resumed;
@@ -51,28 +52,10 @@ public sealed class BackpressureHandler
     public long LowWatermark { get; }
 
     /// <summary>Gets the current level.</summary>
-    public long Level
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _level;
-            }
-        }
-    }
+    public long Level => Interlocked.Read(ref _level);
 
     /// <summary>Gets a value indicating whether the handler is paused: the producer should wait.</summary>
-    public bool IsPaused
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _paused;
-            }
-        }
-    }
+    public bool IsPaused => Volatile.Read(ref _paused) == 1;
 
     /// <summary>Raises the level, pausing when it reaches <see cref="HighWatermark"/>.</summary>
     /// <param name="amount">How much was added; not negative.</param>
@@ -80,14 +63,27 @@ public sealed class BackpressureHandler
     public void Add(long amount)
     {
         Guard.NotNegative(amount);
+        if (Interlocked.Add(ref _level, amount) < HighWatermark || IsPaused)
+        {
+            return;
+        }
+
+        TaskCompletionSource? resumed = null;
         lock (_gate)
         {
-            _level += amount;
-            if (_level >= HighWatermark)
+            if (_paused == 0 && Interlocked.Read(ref _level) >= HighWatermark)
             {
-                _paused = true;
+                // The exchange is a full fence before the level is read again: a Release that lowered the level to the low
+                // watermark without seeing this pause is seen here, and the pause ends at once (or that Release sees the pause).
+                Interlocked.Exchange(ref _paused, 1);
+                if (Interlocked.Read(ref _level) <= LowWatermark)
+                {
+                    resumed = ResumeLocked();
+                }
             }
         }
+
+        resumed?.TrySetResult();
     }
 
     /// <summary>Lowers the level, resuming waiters when a pause reaches <see cref="LowWatermark"/>.</summary>
@@ -96,23 +92,48 @@ public sealed class BackpressureHandler
     public void Release(long amount)
     {
         Guard.NotNegative(amount);
+        long level = Interlocked.Read(ref _level);
+        while (true)
+        {
+            if (amount > level)
+            {
+                throw new ArgumentOutOfRangeException(nameof(amount), amount, $"Cannot release {amount}: the level is {level}.");
+            }
+
+            long seen = Interlocked.CompareExchange(ref _level, level - amount, level);
+            if (seen == level)
+            {
+                level -= amount;
+                break;
+            }
+
+            level = seen;
+        }
+
+        // The exchange above is a full fence before _paused is read (see Add).
+        if (level > LowWatermark || !IsPaused)
+        {
+            return;
+        }
+
         TaskCompletionSource? resumed = null;
         lock (_gate)
         {
-            if (amount > _level)
+            if (_paused == 1 && Interlocked.Read(ref _level) <= LowWatermark)
             {
-                throw new ArgumentOutOfRangeException(nameof(amount), amount, $"Cannot release {amount}: the level is {_level}.");
-            }
-
-            _level -= amount;
-            if (_paused && _level <= LowWatermark)
-            {
-                _paused = false;
-                (resumed, _resumed) = (_resumed, null);
+                resumed = ResumeLocked();
             }
         }
 
         resumed?.TrySetResult();
+    }
+
+    // Ends the pause; returns the waiters to resume, outside the lock.
+    private TaskCompletionSource? ResumeLocked()
+    {
+        Volatile.Write(ref _paused, 0);
+        (TaskCompletionSource? resumed, _resumed) = (_resumed, null);
+        return resumed;
     }
 
     /// <summary>Sets the level to zero and resumes every waiter (for example when the stream it guards is closed).</summary>
@@ -121,9 +142,8 @@ public sealed class BackpressureHandler
         TaskCompletionSource? resumed;
         lock (_gate)
         {
-            _level = 0;
-            _paused = false;
-            (resumed, _resumed) = (_resumed, null);
+            Interlocked.Exchange(ref _level, 0);
+            resumed = ResumeLocked();
         }
 
         resumed?.TrySetResult();
@@ -139,10 +159,15 @@ public sealed class BackpressureHandler
             return ValueTask.FromCanceled(cancellationToken);
         }
 
+        if (!IsPaused)
+        {
+            return default;
+        }
+
         TaskCompletionSource resumed;
         lock (_gate)
         {
-            if (!_paused)
+            if (_paused == 0)
             {
                 return default;
             }

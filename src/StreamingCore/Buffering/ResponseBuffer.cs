@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 
 namespace StreamingCore;
 
@@ -35,14 +36,16 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Marks _doneWriting for a completion without an error.
     private static readonly Exception s_doneWritingSentinel = new ChannelClosedException();
 
-    // Guards every mutable field below.
-    private readonly object _gate = new();
-
     // The queued items, oldest first; past Capacity only by items CanDrop pins or Coalesce cannot merge, never past MaxCount.
+    // It is also the lock that guards every mutable field below (one object fewer per buffer: a server holds one per subscriber).
     private readonly RingBuffer<T> _items = new();
 
-    // Completed when no more items will ever be read: writing is done and _items is drained.
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed when no more items will ever be read: writing is done and _items is drained. Created when Completion is first
+    // asked for or when the buffer completes, so that a buffer nobody awaits the completion of never allocates it.
+    private TaskCompletionSource? _completion;
+
+    // 1 once the buffer signalled completion (Completion, if created later, is completed at once).
+    private int _completionSignalled;
 
     // Strategy settings copied from the options at construction.
     private readonly ResponseBufferMerge<T>? _merge;
@@ -52,7 +55,15 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Wait strategy only: tracks the count against capacity and resume point, and parks writers.
     private readonly BackpressureHandler? _backpressure;
 
-    // A reader parked in WaitToReadAsync; completed by the next write or by completion.
+    // The count last reported to _backpressure. It is told only at its watermarks (the count reaching Capacity, or falling to
+    // the resume point while paused), which are the only points where it decides anything: a per-item Add and Release made
+    // the writer and the reader on two cores share its level's cache line on every item.
+    private int _reportedCount;
+
+    // The reader parked in WaitToReadAsync on the reusable wait (ReaderWait's IValueTaskSource): no allocation per wait.
+    private bool _readerParked;
+
+    // Further readers parked in WaitToReadAsync while the reusable wait is taken; completed by the next write or by completion.
     private TaskCompletionSource<bool>? _readWaiter;
 
     // Writers parked in WaitToWriteAsync (every strategy but Wait); completed true by a read that frees a slot, false by completion.
@@ -114,6 +125,12 @@ public sealed class ResponseBuffer<T> : Channel<T>
         Writer = new BufferWriter(this);
     }
 
+    // The reader, which is also the reusable wait of WaitToReadAsync (Reader itself, not a field more per buffer).
+    private BufferReader ReaderWait => (BufferReader)Reader;
+
+    // The lock (see _items).
+    private object Gate => _items;
+
     /// <summary>Gets the number of items held before the overflow strategy applies.</summary>
     public int Capacity { get; }
 
@@ -139,13 +156,14 @@ public sealed class ResponseBuffer<T> : Channel<T>
     /// </summary>
     public long CallbackFailureCount => Interlocked.Read(ref _callbackFailureCount);
 
-    private bool TryWriteCore(T item)
+    /// <summary>What <c>Writer.TryWrite</c> does; the chat store calls it directly, one indirection less per event and subscriber.</summary>
+    internal bool TryWriteCore(T item)
     {
         bool dropped = false;
         T droppedItem = default!;
-        TaskCompletionSource<bool>? waiter = null;
+        Wake waiter = default;
 
-        lock (_gate)
+        lock (Gate)
         {
             if (_doneWriting is not null)
             {
@@ -207,7 +225,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
             }
         }
 
-        waiter?.TrySetResult(true);
+        waiter.Signal(ReaderWait);
         if (dropped)
         {
             ReportDropped(droppedItem);
@@ -242,16 +260,46 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private bool HasWriteRoomLocked()
         => _items.Count < (Strategy == OverflowStrategy.Reject ? Capacity : MaxCount);
 
-    private void AddLocked(T item, ref TaskCompletionSource<bool>? waiter)
+    // Wait strategy: after a read, a paused handler learns the count once it is down to the resume point.
+    private void ReportReadLocked()
+    {
+        if (_backpressure is { IsPaused: true } bp && _items.Count <= bp.LowWatermark)
+        {
+            ReportCountLocked();
+        }
+    }
+
+    private void ReportCountLocked()
+    {
+        int delta = _items.Count - _reportedCount;
+        if (delta > 0)
+        {
+            _backpressure!.Add(delta);
+        }
+        else if (delta < 0)
+        {
+            _backpressure!.Release(-delta);
+        }
+
+        _reportedCount = _items.Count;
+    }
+
+    private void AddLocked(T item, ref Wake waiter)
     {
         _items.AddLast(item);
-        _backpressure?.Add(1);
-        waiter = _readWaiter;
+        if (_backpressure is not null && _items.Count >= Capacity)
+        {
+            ReportCountLocked();
+        }
+
+        // Only the first item after a wait wakes the reader: a burst written before it runs costs one wake-up.
+        waiter = new Wake(_readerParked, _readWaiter);
+        _readerParked = false;
         _readWaiter = null;
     }
 
     // A consumer that stopped reading must not make the queue (and every write's scan of it) grow without bound.
-    private bool TryAddPastCapacityLocked(T item, ref TaskCompletionSource<bool>? waiter)
+    private bool TryAddPastCapacityLocked(T item, ref Wake waiter)
     {
         if (_items.Count >= MaxCount)
         {
@@ -295,11 +343,58 @@ public sealed class ResponseBuffer<T> : Channel<T>
         return false;
     }
 
+    /// <summary>
+    /// Takes up to <paramref name="destination"/>'s length of items under one acquisition of the lock: what that many
+    /// <c>TryRead</c> calls in a row would return. A reader on another thread than the writer takes the lock once per burst
+    /// instead of once per item, so the writer (the producer, in the chat store) rarely finds it held.
+    /// </summary>
+    /// <returns>How many items were taken; 0 when none is queued.</returns>
+    internal int TryReadMany(Span<T> destination)
+    {
+        bool completed;
+        int taken;
+        TaskCompletionSource<bool>? writeWaiter = null;
+        lock (Gate)
+        {
+            taken = Math.Min(destination.Length, _items.Count);
+            if (taken == 0)
+            {
+                return 0;
+            }
+
+            for (int i = 0; i < taken; i++)
+            {
+                destination[i] = _items.RemoveFirst();
+            }
+
+            if (_doneWriting is null)
+            {
+                // After completion the level was reset to wake writers; nothing is tracked any more.
+                ReportReadLocked();
+            }
+
+            if (_writeWaiter is not null && HasWriteRoomLocked())
+            {
+                (writeWaiter, _writeWaiter) = (_writeWaiter, null);
+            }
+
+            completed = _doneWriting is not null && _items.Count == 0;
+        }
+
+        writeWaiter?.TrySetResult(true);
+        if (completed)
+        {
+            SignalCompletion();
+        }
+
+        return taken;
+    }
+
     private bool TryReadCore([MaybeNullWhen(false)] out T item)
     {
         bool completed = false;
         TaskCompletionSource<bool>? writeWaiter = null;
-        lock (_gate)
+        lock (Gate)
         {
             if (_items.Count == 0)
             {
@@ -311,7 +406,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
             if (_doneWriting is null)
             {
                 // After completion the level was reset to wake writers; nothing is tracked any more.
-                _backpressure?.Release(1);
+                ReportReadLocked();
             }
 
             if (_writeWaiter is not null && HasWriteRoomLocked())
@@ -339,7 +434,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
         }
 
         TaskCompletionSource<bool> waiter;
-        lock (_gate)
+        lock (Gate)
         {
             if (_items.Count > 0)
             {
@@ -353,18 +448,43 @@ public sealed class ResponseBuffer<T> : Channel<T>
                     : ValueTask.FromException<bool>(_doneWriting);
             }
 
+            // The usual case, one reader: the reusable wait, as Channel<T>'s own readers wait.
+            if (!_readerParked && ReaderWait.TryOwn())
+            {
+                // Parked before the token is registered: a token cancelled meanwhile calls back at once and must find the wait.
+                _readerParked = true;
+                return new ValueTask<bool>(ReaderWait, ReaderWait.Arm(cancellationToken));
+            }
+
             waiter = _readWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         return new ValueTask<bool>(waiter.Task.WaitAsync(cancellationToken));
     }
 
+    /// <summary>The parked reader's token was cancelled: it stops waiting, unless a write or the completion woke it first.</summary>
+    private void OnReaderCanceled(CancellationToken cancellationToken)
+    {
+        lock (Gate)
+        {
+            if (!_readerParked)
+            {
+                return;
+            }
+
+            _readerParked = false;
+        }
+
+        ReaderWait.Complete(new OperationCanceledException(cancellationToken));
+    }
+
     private bool TryCompleteCore(Exception? error)
     {
+        bool readerParked;
         TaskCompletionSource<bool>? waiter;
         TaskCompletionSource<bool>? writeWaiter;
         bool drained;
-        lock (_gate)
+        lock (Gate)
         {
             if (_doneWriting is not null)
             {
@@ -372,6 +492,8 @@ public sealed class ResponseBuffer<T> : Channel<T>
             }
 
             _doneWriting = error ?? s_doneWritingSentinel;
+            readerParked = _readerParked;
+            _readerParked = false;
             waiter = _readWaiter;
             _readWaiter = null;
             writeWaiter = _writeWaiter;
@@ -380,6 +502,12 @@ public sealed class ResponseBuffer<T> : Channel<T>
         }
 
         writeWaiter?.TrySetResult(false);
+
+        if (readerParked)
+        {
+            // Like a parked TaskCompletionSource below: the parked reader learns the outcome now.
+            ReaderWait.Complete(error ?? s_doneWritingSentinel);
+        }
 
         if (waiter is not null)
         {
@@ -408,20 +536,54 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
     private void SignalCompletion()
     {
+        // A full fence before reading _completion: either a Completion created concurrently sees the flag, or this sees it.
+        Interlocked.Exchange(ref _completionSignalled, 1);
+        if (Volatile.Read(ref _completion) is { } completion)
+        {
+            Complete(completion);
+        }
+    }
+
+    private Task CompletionTask
+    {
+        get
+        {
+            if (Volatile.Read(ref _completion) is { } existing)
+            {
+                return existing.Task;
+            }
+
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Interlocked.CompareExchange(ref _completion, created, null) is { } raced)
+            {
+                return raced.Task;
+            }
+
+            if (Volatile.Read(ref _completionSignalled) == 1)
+            {
+                Complete(created);
+            }
+
+            return created.Task;
+        }
+    }
+
+    private void Complete(TaskCompletionSource completion)
+    {
         Exception? error = Volatile.Read(ref _doneWriting);
         if (error is null || error == s_doneWritingSentinel)
         {
-            _completion.TrySetResult();
+            completion.TrySetResult();
         }
         else if (error is OperationCanceledException oce)
         {
-            _completion.TrySetCanceled(oce.CancellationToken);
+            completion.TrySetCanceled(oce.CancellationToken);
         }
-        else if (_completion.TrySetException(error))
+        else if (completion.TrySetException(error))
         {
             // As System.Threading.Channels does: the error reaches readers through WaitToReadAsync, and nobody has to
             // await Completion, so an unobserved Completion must not raise UnobservedTaskException.
-            _ = _completion.Task.Exception;
+            _ = completion.Task.Exception;
         }
     }
 
@@ -465,7 +627,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
         if (_backpressure is null)
         {
             TaskCompletionSource<bool> waiter;
-            lock (_gate)
+            lock (Gate)
             {
                 if (_doneWriting is not null)
                 {
@@ -497,9 +659,94 @@ public sealed class ResponseBuffer<T> : Channel<T>
         }
     }
 
-    private sealed class BufferReader(ResponseBuffer<T> buffer) : ChannelReader<T>
+    /// <summary>Whom a write wakes: the reader parked on the reusable wait, and any other reader parked on a task.</summary>
+    private readonly struct Wake(bool readerParked, TaskCompletionSource<bool>? waiter)
     {
-        public override Task Completion => buffer._completion.Task;
+        public void Signal(BufferReader reader)
+        {
+            if (readerParked)
+            {
+                reader.Complete(null);
+            }
+
+            waiter?.TrySetResult(true);
+        }
+    }
+
+    /// <summary>
+    /// The reader, and the reusable wait of <see cref="ChannelReader{T}.WaitToReadAsync"/> (an <see cref="IValueTaskSource{TResult}"/>,
+    /// as Channel&lt;T&gt;'s readers have): one reader at a time owns it, from the wait until it takes the result.
+    /// </summary>
+    private sealed class BufferReader(ResponseBuffer<T> buffer) : ChannelReader<T>, IValueTaskSource<bool>
+    {
+        // The wait's result and continuation; its continuation always runs asynchronously, never inline on the writer's thread.
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        // Cancels the wait when its token is cancelled; default when the token cannot be.
+        private CancellationTokenRegistration _registration;
+
+        // 1 from a wait until its result is taken: a second reader waiting meanwhile uses a task instead.
+        private int _owned;
+
+        /// <summary>Takes the reusable wait for a new wait, under the buffer's lock; false when another reader owns it.</summary>
+        public bool TryOwn() => Interlocked.CompareExchange(ref _owned, 1, 0) == 0;
+
+        /// <summary>Starts the owned wait, under the buffer's lock; returns its token.</summary>
+        public short Arm(CancellationToken cancellationToken)
+        {
+            _core.Reset();
+            short token = _core.Version;
+
+            // Registered under the lock, so a wake-up cannot slip between the park and the registration; a token cancelled
+            // already calls back at once, and the callback re-enters the lock (Monitor is reentrant) and ends the wait.
+            if (cancellationToken.CanBeCanceled)
+            {
+                _registration = cancellationToken.UnsafeRegister(static (state, ct) => ((BufferReader)state!).OnCanceled(ct), this);
+            }
+
+            return token;
+        }
+
+        private void OnCanceled(CancellationToken cancellationToken) => buffer.OnReaderCanceled(cancellationToken);
+
+        /// <summary>Ends the wait: more to read (null), or the buffer's outcome; called once per wait, outside the lock.</summary>
+        public void Complete(Exception? error)
+        {
+            if (error is null)
+            {
+                _core.SetResult(true);
+            }
+            else if (error == s_doneWritingSentinel)
+            {
+                _core.SetResult(false);
+            }
+            else
+            {
+                _core.SetException(error);
+            }
+        }
+
+        public bool GetResult(short token)
+        {
+            try
+            {
+                return _core.GetResult(token);
+            }
+            finally
+            {
+                // Outside the buffer's lock: disposing waits for a callback that is running, and that callback takes the lock.
+                _registration.Dispose();
+                _registration = default;
+                Volatile.Write(ref _owned, 0);
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => _core.OnCompleted(continuation, state, token, flags);
+
+        public override Task Completion => buffer.CompletionTask;
 
         public override bool CanCount => true;
 
@@ -509,7 +756,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
         {
             get
             {
-                lock (buffer._gate)
+                lock (buffer.Gate)
                 {
                     return buffer._items.Count;
                 }
@@ -520,7 +767,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
         public override bool TryPeek([MaybeNullWhen(false)] out T item)
         {
-            lock (buffer._gate)
+            lock (buffer.Gate)
             {
                 if (buffer._items.Count == 0)
                 {

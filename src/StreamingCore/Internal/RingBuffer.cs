@@ -10,8 +10,8 @@ namespace StreamingCore;
 [DebuggerDisplay("Count = {Count}")]
 internal sealed class RingBuffer<T>
 {
-    // The slots; a power of two long so that wrap-around is a mask.
-    private T[] _items = new T[4];
+    // The slots; empty until the first add (an idle queue holds no array), then a power of two long so that wrap-around is a mask.
+    private T[] _items = [];
 
     // Index of the logical first item in _items.
     private int _head;
@@ -70,7 +70,7 @@ internal sealed class RingBuffer<T>
 
     private void Grow()
     {
-        var larger = new T[_items.Length * 2];
+        var larger = new T[Math.Max(4, _items.Length * 2)];
         for (int i = 0; i < Count; i++)
         {
             larger[i] = this[i];

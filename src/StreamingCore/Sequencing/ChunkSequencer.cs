@@ -39,7 +39,9 @@ public sealed class ChunkSequencer<T> : IDisposable
     private long _lastStamped;
 
     // Guards the read side below.
-    private readonly object _gate = new();
+    // Created on first use, because a sequencer that only stamps (one per conversation in the chat store, idle ones included)
+    // never takes it.
+    private object? _gateObject;
 
     // Chunks that arrived ahead of _nextExpected, by sequence. The read side is created on first use, because a
     // sequencer that only stamps (one per conversation in the chat store) never needs it.
@@ -97,17 +99,20 @@ public sealed class ChunkSequencer<T> : IDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return ReleasedLocked.Reader;
             }
         }
     }
 
-    // The pending chunks, created on first use; only touched under _gate.
+    // The read side's lock (see _gateObject).
+    private object Gate => Volatile.Read(ref _gateObject) ?? Interlocked.CompareExchange(ref _gateObject, new object(), null) ?? _gateObject;
+
+    // The pending chunks, created on first use; only touched under Gate.
     private SortedDictionary<long, StreamChunk<T>> Pending => _pendingChunks ??= [];
 
-    // The output channel, created on first use (completed at once if the stream already ended); under _gate.
+    // The output channel, created on first use (completed at once if the stream already ended); under Gate.
     private Channel<StreamChunk<T>> ReleasedLocked
     {
         get
@@ -133,7 +138,7 @@ public sealed class ChunkSequencer<T> : IDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _nextExpected;
             }
@@ -145,7 +150,7 @@ public sealed class ChunkSequencer<T> : IDisposable
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _pendingChunks?.Count ?? 0;
             }
@@ -181,7 +186,7 @@ public sealed class ChunkSequencer<T> : IDisposable
 
         List<SequenceGap>? gaps = null;
         ChunkOfferResult result;
-        lock (_gate)
+        lock (Gate)
         {
             result = OfferLocked(chunk, ref gaps);
         }
@@ -306,7 +311,7 @@ public sealed class ChunkSequencer<T> : IDisposable
     private void OnGapTimer()
     {
         List<SequenceGap>? gaps = null;
-        lock (_gate)
+        lock (Gate)
         {
             if (Pending.Count == 0 || _ended)
             {
@@ -347,7 +352,7 @@ public sealed class ChunkSequencer<T> : IDisposable
     /// <summary>Stops the gap timer and completes <see cref="Reader"/>.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        lock (Gate)
         {
             _gapTimer?.Dispose();
             _gapTimer = null;

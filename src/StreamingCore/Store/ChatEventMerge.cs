@@ -25,13 +25,44 @@ internal static class ChatEventMerge
 
         if (queued.Kind != ChatStreamingEventKind.Delta
             || incoming.Kind != ChatStreamingEventKind.Delta
-            || queued.Text!.Length + incoming.Text!.Length > ChatStreamingConstants.MaxCoalescedDeltaLength)
+            || LengthOf(queued) + LengthOf(incoming) > ChatStreamingConstants.MaxCoalescedDeltaLength)
         {
             return MergeResult.Blocked;
         }
 
-        merged = queued.Append(incoming);
+        // The queued delta collects the text in a buffer that grows in place (see CoalescedText); the reader makes it a string.
+        if (queued.Payload is not CoalescedText text)
+        {
+            text = new CoalescedText((string)queued.Payload!, LengthOf(queued) + LengthOf(incoming));
+        }
+
+        Append(text, incoming);
+        merged = ChatStreamingEvent.Restore(queued.Origin!, ChatStreamingEventKind.Delta, text, incoming.Sequence, incoming.UtcTicks);
         return MergeResult.Merged;
+    }
+
+    /// <summary>
+    /// The event as a subscriber receives it: a delta that was coalesced in a queue gets its text as a string. Whoever reads a
+    /// queue that <see cref="Merge"/> merges into calls this on every event it takes out.
+    /// </summary>
+    public static ChatStreamingEvent Materialize(in ChatStreamingEvent streamingEvent)
+        => streamingEvent.Payload is CoalescedText text
+            ? ChatStreamingEvent.Restore(streamingEvent.Origin!, ChatStreamingEventKind.Delta, text.ToString(), streamingEvent.Sequence, streamingEvent.UtcTicks)
+            : streamingEvent;
+
+    private static int LengthOf(in ChatStreamingEvent delta)
+        => delta.Payload is CoalescedText text ? text.Length : ((string)delta.Payload!).Length;
+
+    private static void Append(CoalescedText text, in ChatStreamingEvent delta)
+    {
+        if (delta.Payload is CoalescedText other)
+        {
+            text.Append(other.ToString());
+        }
+        else
+        {
+            text.Append((string)delta.Payload!);
+        }
     }
 
     /// <summary>Only deltas may be dropped: a subscriber always sees where a response starts and ends.</summary>

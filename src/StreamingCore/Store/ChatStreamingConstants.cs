@@ -24,6 +24,9 @@ internal static class ChatStreamingConstants
     /// </summary>
     public const int MaxCoalescedDeltaLength = 4096;
 
+    /// <summary>The most events a subscription takes from its queue at once (under one acquisition of the queue's lock).</summary>
+    public const int SubscriberReadBurst = 16;
+
     /// <summary>The error of the Failed event that ends an idle response.</summary>
     public const string IdleTimeoutError = "idle timeout";
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -72,6 +73,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     // Subscriptions waiting for a response to start; bounded by _maxWaitingSubscribers.
     private int _waitingSubscribers;
 
+    // Expires the waits of subscriptions after _waitingTimeout (one timer for all); null when the timeout is infinite.
+    private readonly WaitingSubscriptions? _waiting;
+
     // Guards _retainedOrder; a leaf lock, taken inside a conversation's lock and never the other way round.
     private readonly object _retainedGate = new();
 
@@ -124,6 +128,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         _maxRetainedBytes = options.MaxRetainedBytes;
         _maxWaitingSubscribers = options.MaxWaitingSubscribers;
         _waitingTimeout = options.WaitingSubscriberTimeout;
+        _waiting = _waitingTimeout == Timeout.InfiniteTimeSpan ? null : new WaitingSubscriptions(_timeProvider, _waitingTimeout, OnWaitExpired);
         _queueOptions = new ResponseBufferOptions<ChatStreamingEvent>
         {
             Capacity = options.SubscriberCapacity,
@@ -790,6 +795,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         (ChatStreamingEvent[] replay, Subscription? live) = OpenSubscription(conversationId, epoch, afterSequence);
+
+        // The events of the live burst being delivered; rented at the first live event, so an idle subscription holds none.
+        ChatStreamingEvent[]? burst = null;
         try
         {
             foreach (ChatStreamingEvent streamingEvent in replay)
@@ -803,18 +811,33 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 yield break;
             }
 
-            // Read the queue directly rather than through ReadAllAsync: one async state machine per event, not two.
-            ChannelReader<ChatStreamingEvent> reader = live.Buffer.Reader;
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            // Read the queue directly rather than through ReadAllAsync (one async state machine per event, not two), a burst at
+            // a time: the producer writes the queue under its lock, and a reader on another core that took the lock per event
+            // kept the producer spinning on it. A burst taken is delivered: the subscriber has it, as it has what it read.
+            // (No local holds an event across a yield: every field of this state machine is memory an idle subscription holds.)
+            while (await live.Buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (reader.TryRead(out ChatStreamingEvent streamingEvent))
+                burst ??= ArrayPool<ChatStreamingEvent>.Shared.Rent(ChatStreamingConstants.SubscriberReadBurst);
+                int count;
+                while ((count = live.Buffer.TryReadMany(burst.AsSpan(0, ChatStreamingConstants.SubscriberReadBurst))) > 0)
                 {
-                    yield return streamingEvent;
+                    for (int i = 0; i < count; i++)
+                    {
+                        yield return ChatEventMerge.Materialize(burst[i]);
+                    }
+
+                    // What was delivered is not kept alive by the pooled array.
+                    Array.Clear(burst, 0, count);
                 }
             }
         }
         finally
         {
+            if (burst is not null)
+            {
+                ArrayPool<ChatStreamingEvent>.Shared.Return(burst, clearArray: true);
+            }
+
             if (live is not null)
             {
                 Detach(live);
@@ -947,10 +970,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         var subscription = new Subscription(conversation, _queueOptions) { IsWaiting = waiting, CountsAsWaiting = limited };
-        if (waiting && _waitingTimeout != Timeout.InfiniteTimeSpan)
+        if (waiting)
         {
-            subscription.WaitTimer = _timeProvider.CreateTimer(
-                static state => ((WaitState)state!).Fire(), new WaitState(this, subscription), _waitingTimeout, Timeout.InfiniteTimeSpan);
+            _waiting?.Add(subscription);
         }
 
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
@@ -966,8 +988,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         subscription.IsWaiting = false;
-        subscription.WaitTimer?.Dispose();
-        subscription.WaitTimer = null;
+        _waiting?.Remove(subscription);
         if (subscription.CountsAsWaiting)
         {
             subscription.CountsAsWaiting = false;
@@ -1005,12 +1026,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             conversation.Id,
             $"No response started in conversation '{conversation.Id}' within {_waitingTimeout} (WaitingSubscriberTimeout); nothing was missed. Subscribe again to keep waiting."));
         _telemetry.SubscriberCutOff(conversation.Id, "WaitingSubscriberTimeout");
-    }
-
-    /// <summary>The state of a waiting subscription's timer (a class, so the timer's callback needs no closure).</summary>
-    private sealed class WaitState(DefaultChatStreamingStore store, Subscription subscription)
-    {
-        public void Fire() => store.OnWaitExpired(subscription);
     }
 
     private static ChatStreamingException NotRetained(string conversationId, string? epoch, long afterSequence, string why)
@@ -1218,6 +1233,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         _conversations.Clear();
+        _waiting?.Dispose();
 
         EventsObserver[] observers;
         lock (_observersGate)

@@ -32,7 +32,7 @@ internal sealed class EventsObserver : IDisposable
     /// <summary>Queues an event; returns true when the observer is over (its queue refused the event).</summary>
     public bool Deliver(in ChatStreamingEvent streamingEvent)
     {
-        if (Buffer.Writer.TryWrite(streamingEvent))
+        if (Buffer.TryWriteCore(streamingEvent))
         {
             return false;
         }
@@ -56,7 +56,7 @@ internal sealed class EventsObserver : IDisposable
             {
                 try
                 {
-                    _observer.OnNext(streamingEvent);
+                    _observer.OnNext(ChatEventMerge.Materialize(streamingEvent));
                 }
                 catch (Exception ex)
                 {

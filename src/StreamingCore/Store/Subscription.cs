@@ -13,13 +13,22 @@ internal sealed class Subscription(Conversation conversation, ResponseBufferOpti
     /// <summary>True while it counts against MaxWaitingSubscribers: it waits on a conversation that had nothing else when it came.</summary>
     public bool CountsAsWaiting { get; set; }
 
-    /// <summary>Ends the wait after WaitingSubscriberTimeout; null when not waiting or the timeout is infinite.</summary>
-    public ITimer? WaitTimer { get; set; }
+    /// <summary>True while it is in the store's <see cref="WaitingSubscriptions"/> (which expires waits); under that list's lock.</summary>
+    public bool IsListedAsWaiting { get; set; }
+
+    /// <summary>When its wait began (TimeProvider timestamp); under the waiting list's lock.</summary>
+    public long WaitingSince { get; set; }
+
+    /// <summary>The subscriptions that began waiting just before and just after it; under the waiting list's lock.</summary>
+    public Subscription? WaitingPrevious { get; set; }
+
+    /// <inheritdoc cref="WaitingPrevious"/>
+    public Subscription? WaitingNext { get; set; }
 
     /// <summary>Queues an event; returns true when the subscription is over (its response ended, or its queue refused the event).</summary>
     public bool Deliver(in ChatStreamingEvent streamingEvent)
     {
-        if (!Buffer.Writer.TryWrite(streamingEvent))
+        if (!Buffer.TryWriteCore(streamingEvent))
         {
             Buffer.Writer.TryComplete(new ChatStreamingException(
                 ChatStreamingError.SubscriberOverflow,

@@ -181,6 +181,11 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
                         $"Cannot resume conversation '{conversationId}' after position {new ChatStreamPosition(epoch, afterSequence)}: the events after it are not retained (the position is from another epoch: Redis lost the conversation's stream and holds another one, or none). Subscribe with afterSequence 0 for the current response.");
                 }
             }
+            else if (afterSequence > 0 && mirror.CurrentEpoch is { } current)
+            {
+                // A sequence alone is a position in the stream Redis holds now: catch up with it as for a position.
+                await mirror.CatchUpAsync(current, afterSequence, cancellationToken).ConfigureAwait(false);
+            }
 
             events = local.GetAsyncEnumerator(cancellationToken);
             bool more;

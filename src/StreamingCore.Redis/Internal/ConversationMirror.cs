@@ -18,6 +18,9 @@ internal sealed class ConversationMirror
     private readonly Action<ConversationMirror> _idle;
     private readonly object _gate = new();
     private readonly List<(long Sequence, TaskCompletionSource Signal)> _catchUps = [];
+
+    // WhenAppliedAsync's waiters (tests): released only when their sequence is applied.
+    private readonly List<(long Sequence, TaskCompletionSource Signal)> _appliedWaiters = [];
     private readonly ITimer _watch;
     private readonly TimeSpan _watchInterval;
 
@@ -123,7 +126,7 @@ internal sealed class ConversationMirror
     {
         try
         {
-            await _ready.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
+            await _ready.WaitAsync(_context.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -158,48 +161,62 @@ internal sealed class ConversationMirror
             }
         }
 
-        try
+        // Real time, not the store's clock: this waits for Redis and for another instance's writes.
+        long deadline = Environment.TickCount64 + (long)_context.Options.OperationTimeout.TotalMilliseconds;
+        while (true)
         {
-            await SyncAsync().WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Redis cannot tell: the local store answers with what it has.
-            return;
-        }
-
-        TaskCompletionSource source;
-        lock (_gate)
-        {
-            if (_last >= sequence && string.Equals(_epoch, epoch, StringComparison.Ordinal))
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
             {
                 return;
             }
 
-            if (_redisActive == 0 || !string.Equals(_redisEpoch, epoch, StringComparison.Ordinal))
+            try
             {
-                // Nothing in that stream is still being written: a position beyond it is not one a producer gave out.
+                await SyncAsync().WaitAsync(TimeSpan.FromMilliseconds(left), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Redis cannot tell: the local store answers with what it has.
                 return;
             }
 
-            source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _catchUps.Add((sequence, source));
-        }
-
-        try
-        {
-            await source.Task.WaitAsync(_context.Options.OperationTimeout, _context.Time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The local store answers with what it has (the position is ahead: SequenceNotRetained).
-        }
-        finally
-        {
-            // A wait that timed out or was cancelled leaves no waiter behind.
+            TaskCompletionSource source;
             lock (_gate)
             {
-                _catchUps.Remove((sequence, source));
+                if (_last >= sequence && string.Equals(_epoch, epoch, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                if (_redisActive == 0 || !string.Equals(_redisEpoch, epoch, StringComparison.Ordinal))
+                {
+                    // Nothing in that stream is still being written: a position beyond it is not one a producer gave out.
+                    return;
+                }
+
+                source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _catchUps.Add((sequence, source));
+            }
+
+            try
+            {
+                // Released when the position arrives, or when a response ends short of it: then a fresh read tells whether
+                // the next response, claimed but not yet on the channel, is still to come.
+                await source.Task.WaitAsync(TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The local store answers with what it has (the position is ahead: SequenceNotRetained).
+                return;
+            }
+            finally
+            {
+                // A wait that timed out or was cancelled leaves no waiter behind.
+                lock (_gate)
+                {
+                    _catchUps.Remove((sequence, source));
+                }
             }
         }
     }
@@ -218,7 +235,7 @@ internal sealed class ConversationMirror
 
         try
         {
-            await SyncAsync().WaitAsync(_context.Options.OperationTimeout, _context.Time).ConfigureAwait(false);
+            await SyncAsync().WaitAsync(_context.Options.OperationTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -236,6 +253,18 @@ internal sealed class ConversationMirror
         }
     }
 
+    /// <summary>Gets the epoch of the conversation's stream as Redis last showed it (null when unknown or none).</summary>
+    public string? CurrentEpoch
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _redisEpoch ?? _epoch;
+            }
+        }
+    }
+
     /// <summary>Completes once the events up to <paramref name="sequence"/> of the current stream are applied here (a test's signal).</summary>
     public Task WhenAppliedAsync(long sequence)
     {
@@ -247,7 +276,7 @@ internal sealed class ConversationMirror
             }
 
             var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _catchUps.Add((sequence, source));
+            _appliedWaiters.Add((sequence, source));
             return source.Task;
         }
     }
@@ -561,9 +590,19 @@ internal sealed class ConversationMirror
             ArmWatchLocked();
         }
 
+        for (int i = _appliedWaiters.Count - 1; i >= 0; i--)
+        {
+            if (_appliedWaiters[i].Sequence <= _last)
+            {
+                _appliedWaiters[i].Signal.TrySetResult();
+                _appliedWaiters.RemoveAt(i);
+            }
+        }
+
+        bool ended = result == ChatReplicationResult.Applied && e.IsTerminal;
         for (int i = _catchUps.Count - 1; i >= 0; i--)
         {
-            if (_catchUps[i].Sequence <= _last)
+            if (_catchUps[i].Sequence <= _last || ended)
             {
                 _catchUps[i].Signal.TrySetResult();
                 _catchUps.RemoveAt(i);
@@ -676,6 +715,12 @@ internal sealed class ConversationMirror
             }
 
             _catchUps.Clear();
+            foreach ((_, TaskCompletionSource signal) in _appliedWaiters)
+            {
+                signal.TrySetResult();
+            }
+
+            _appliedWaiters.Clear();
         }
 
         _watch.Dispose();

@@ -3,6 +3,7 @@ using StackExchange.Redis;
 using StreamingCore.Redis.Internal;
 using StreamingCore.Redis.Tests.Infrastructure;
 using StreamingCore.Redis.Tests.Support;
+using StreamingCore.Testing.Contract;
 
 namespace StreamingCore.Redis.Tests.Review;
 

@@ -2,6 +2,7 @@ using NUnit.Framework;
 using StackExchange.Redis;
 using StreamingCore.Redis.Tests.Infrastructure;
 using StreamingCore.Redis.Tests.Support;
+using StreamingCore.Testing.Contract;
 
 namespace StreamingCore.Redis.Tests.Review;
 
@@ -65,8 +66,8 @@ public sealed class JournalReviewTests
         ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
         a.Publish(ChatStreamingEvent.Delta(Id, "written"));
         await a.FlushAsync().Guarded();
-        Task<List<ChatStreamingEvent>> own = a.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
-        Task<List<ChatStreamingEvent>> remote = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
+        Task<List<ChatStreamingEvent>> own = a.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
+        Task<List<ChatStreamingEvent>> remote = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
         await a.WhenSubscribedAsync(Id).Guarded();
         await b.WhenSubscribedAsync(Id).Guarded();
 

@@ -3,6 +3,7 @@ using NUnit.Framework;
 using StackExchange.Redis;
 using StreamingCore.Redis.Tests.Infrastructure;
 using StreamingCore.Redis.Tests.Support;
+using StreamingCore.Testing.Contract;
 
 namespace StreamingCore.Redis.Tests.Review;
 
@@ -70,7 +71,7 @@ public sealed class LifecycleReviewTests : DedicatedRedisServerTests
         };
         await Server.StopAsync();
 
-        Task<List<ChatStreamingEvent>> reader = b.SubscribeAsync(Id).ToListAsync();
+        Task<List<ChatStreamingEvent>> reader = b.SubscribeAsync(Id).ReadAllAsync();
         await b.WhenSubscribedAsync(Id).Guarded();
         await Server.StartAsync();
         await restored.Task.Guarded();
@@ -102,7 +103,7 @@ public sealed class LifecycleReviewTests : DedicatedRedisServerTests
         await using ConnectionMultiplexer admin = await Server.ConnectAsync(o => o.AllowAdmin = true);
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "1000", "ALL");
         using var cancel = new CancellationTokenSource();
-        Task<List<ChatStreamingEvent>> reader = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0), cancel.Token).ToListAsync();
+        Task<List<ChatStreamingEvent>> reader = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0), cancel.Token).ReadAllAsync();
         await cancel.CancelAsync();
         await Assert.CatchAsync<OperationCanceledException>(async () => await reader.Guarded());
         Assert.That(b.FollowedConversationCount, Is.Zero, "the mirror stopped");

@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using StreamingCore.Redis.Tests.Infrastructure;
 using StreamingCore.Redis.Tests.Support;
+using StreamingCore.Testing.Contract;
 
 namespace StreamingCore.Redis.Tests.Review;
 
@@ -22,13 +23,13 @@ public sealed class MirrorReviewTests
         RedisChatStreamingStore b = instances[1];
         ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
         await a.FlushAsync().Guarded();
-        Task<List<ChatStreamingEvent>> keeper = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
+        Task<List<ChatStreamingEvent>> keeper = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
         await b.WhenSubscribedAsync(Id).Guarded();
 
         for (int i = 0; i < 3; i++)
         {
             // The mirror is ready, so the catch-up wait is registered before SubscribeAsync's first await returns.
-            Task<List<ChatStreamingEvent>> ahead = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 1_000 + i)).ToListAsync();
+            Task<List<ChatStreamingEvent>> ahead = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 1_000 + i)).ReadAllAsync();
             instances.Time.Advance(new RedisChatStreamingOptions().OperationTimeout);
             ChatStreamingException? refusal = await Assert.ThrowsAsync<ChatStreamingException>(async () => await ahead.Guarded());
             Assert.That(refusal!.Error, Is.EqualTo(ChatStreamingError.SequenceNotRetained));

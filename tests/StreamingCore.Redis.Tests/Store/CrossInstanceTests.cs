@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using StreamingCore.Redis.Tests.Infrastructure;
 using StreamingCore.Redis.Tests.Support;
+using StreamingCore.Testing.Contract;
 
 namespace StreamingCore.Redis.Tests.Store;
 
@@ -25,19 +26,19 @@ public sealed class CrossInstanceTests
         // 200 events: Started, 198 deltas, Finished. After each, a reader on another instance resumes right after it.
         published.Add(producer.Publish(ChatStreamingEvent.Started(Id)));
         var origin = new ChatStreamPosition(published[0].Epoch!, 0);
-        readers.Add((0, instances[1].SubscribeAsync(Id, origin).ToListAsync()));
+        readers.Add((0, instances[1].SubscribeAsync(Id, origin).ReadAllAsync()));
         for (int i = 1; i < 200; i++)
         {
-            readers.Add((i, instances[1 + (i % (count - 1))].SubscribeAsync(Id, published[i - 1].Position).ToListAsync()));
+            readers.Add((i, instances[1 + (i % (count - 1))].SubscribeAsync(Id, published[i - 1].Position).ReadAllAsync()));
             published.Add(producer.Publish(i < 199 ? ChatStreamingEvent.Delta(Id, $"token {i} ") : ChatStreamingEvent.Finished(Id)));
         }
 
         foreach ((int from, Task<List<ChatStreamingEvent>> events) in readers)
         {
             List<ChatStreamingEvent> received = await events.Guarded();
-            Assert.That(Reading.Sequences(received), Is.EqualTo(Reading.Sequences(published.Skip(from))), $"resumed after event {from}");
+            Assert.That(ContractEvents.Sequences(received), Is.EqualTo(ContractEvents.Sequences(published.Skip(from))), $"resumed after event {from}");
             Assert.That(received.Select(e => e.Position), Is.EqualTo(published.Skip(from).Select(e => e.Position)));
-            Assert.That(Reading.TextOf(received), Is.EqualTo(Reading.TextOf(published.Skip(from))));
+            Assert.That(ContractEvents.TextOf(received), Is.EqualTo(ContractEvents.TextOf(published.Skip(from))));
         }
     }
 
@@ -45,14 +46,14 @@ public sealed class CrossInstanceTests
     public async Task A_reader_that_waits_on_one_instance_receives_the_response_another_instance_starts()
     {
         await using Instances instances = await StartAsync(2);
-        Task<List<ChatStreamingEvent>> reader = instances[1].SubscribeAsync(Id).ToListAsync();
+        Task<List<ChatStreamingEvent>> reader = instances[1].SubscribeAsync(Id).ReadAllAsync();
         await WaitUntilFollowedAsync(instances[1]);
 
         List<ChatStreamingEvent> published = instances[0].PublishResponse(Id, "Hello", ", ", "world");
 
         List<ChatStreamingEvent> received = await reader.Guarded();
         Assert.That(received, Is.EqualTo(published));
-        Assert.That(Reading.TextOf(received), Is.EqualTo("Hello, world"));
+        Assert.That(ContractEvents.TextOf(received), Is.EqualTo("Hello, world"));
     }
 
     [Test]
@@ -65,13 +66,13 @@ public sealed class CrossInstanceTests
         await instances[1].FlushAsync().Guarded();
         List<ChatStreamingEvent> third = instances[2].PublishResponse(Id, "four");
 
-        Assert.That(Reading.Sequences(first), Is.EqualTo(new long[] { 1, 2, 3 }));
-        Assert.That(Reading.Sequences(second), Is.EqualTo(new long[] { 4, 5, 6, 7 }));
-        Assert.That(Reading.Sequences(third), Is.EqualTo(new long[] { 8, 9, 10 }));
+        Assert.That(ContractEvents.Sequences(first), Is.EqualTo(new long[] { 1, 2, 3 }));
+        Assert.That(ContractEvents.Sequences(second), Is.EqualTo(new long[] { 4, 5, 6, 7 }));
+        Assert.That(ContractEvents.Sequences(third), Is.EqualTo(new long[] { 8, 9, 10 }));
         Assert.That(first.Concat(second).Concat(third).Select(e => e.Epoch).Distinct().Count(), Is.EqualTo(1), "one stream, one epoch");
 
         // Any instance resumes any of them: the first instance reads the second's response after the first's end.
-        List<ChatStreamingEvent> resumed = await instances[0].SubscribeAsync(Id, first[^1].Position).ToListAsync();
+        List<ChatStreamingEvent> resumed = await instances[0].SubscribeAsync(Id, first[^1].Position).ReadAllAsync();
         Assert.That(resumed, Is.EqualTo(second));
     }
 
@@ -125,8 +126,8 @@ public sealed class CrossInstanceTests
             Throws.TypeOf<ChatStreamingException>().With.Property(nameof(ChatStreamingException.Error)).EqualTo(ChatStreamingError.ResponseNotStarted));
 
         // Nothing the refusals did shows: the reader gets the owner's response exactly.
-        List<ChatStreamingEvent> received = await instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
-        Assert.That(Reading.TextOf(received), Is.EqualTo("mine"));
+        List<ChatStreamingEvent> received = await instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
+        Assert.That(ContractEvents.TextOf(received), Is.EqualTo("mine"));
         Assert.That(received[^1].Kind, Is.EqualTo(ChatStreamingEventKind.Finished));
     }
 
@@ -136,7 +137,7 @@ public sealed class CrossInstanceTests
         await using Instances instances = await StartAsync(2);
         var onB = new List<ChatStreamingEvent>();
         using IDisposable subscription = instances[1].Events.Subscribe(onB.Add);
-        Task<List<ChatStreamingEvent>> reader = instances[1].SubscribeAsync(Id).ToListAsync();
+        Task<List<ChatStreamingEvent>> reader = instances[1].SubscribeAsync(Id).ReadAllAsync();
         await WaitUntilFollowedAsync(instances[1]);
 
         instances[0].PublishResponse(Id, "from A");
@@ -145,7 +146,7 @@ public sealed class CrossInstanceTests
         await instances[1].FlushAsync().Guarded();
 
         Assert.That(onB.Select(e => e.ConversationId).Distinct(), Is.EqualTo(new[] { "conv-2" }));
-        Assert.That(onB.Select(e => e.Sequence), Is.EqualTo(Reading.Sequences(own)));
+        Assert.That(onB.Select(e => e.Sequence), Is.EqualTo(ContractEvents.Sequences(own)));
     }
 
     /// <summary>Waits until an instance follows the conversation in Redis (its subscription is registered and its channel subscribed).</summary>

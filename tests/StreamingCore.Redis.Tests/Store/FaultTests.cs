@@ -2,6 +2,7 @@ using NUnit.Framework;
 using StackExchange.Redis;
 using StreamingCore.Redis.Tests.Infrastructure;
 using StreamingCore.Redis.Tests.Support;
+using StreamingCore.Testing.Contract;
 
 namespace StreamingCore.Redis.Tests.Store;
 
@@ -25,7 +26,7 @@ public sealed class FaultTests : DedicatedRedisServerTests
         RedisChatStreamingStore a = instances[0];
         RedisChatStreamingStore b = instances[1];
         var published = new List<ChatStreamingEvent> { a.Publish(ChatStreamingEvent.Started(Id)) };
-        Task<List<ChatStreamingEvent>> remote = b.SubscribeAsync(Id, new ChatStreamPosition(published[0].Epoch!, 0)).ToListAsync();
+        Task<List<ChatStreamingEvent>> remote = b.SubscribeAsync(Id, new ChatStreamPosition(published[0].Epoch!, 0)).ReadAllAsync();
         var local = new LocalReader(a, Id, published[0].Epoch!);
         await b.WhenSubscribedAsync(Id).Guarded();
         await a.WhenSubscribedAsync(Id).Guarded();
@@ -56,9 +57,9 @@ public sealed class FaultTests : DedicatedRedisServerTests
         published.Add(a.Publish(ChatStreamingEvent.Finished(Id)));
 
         List<ChatStreamingEvent> received = await remote.Guarded();
-        Assert.That(Reading.Sequences(received), Is.EqualTo(Reading.Sequences(published)));
-        Assert.That(Reading.TextOf(received), Is.EqualTo(Reading.TextOf(published)));
-        Assert.That(Reading.Sequences(await local.Completion.Guarded()), Is.EqualTo(Reading.Sequences(published)));
+        Assert.That(ContractEvents.Sequences(received), Is.EqualTo(ContractEvents.Sequences(published)));
+        Assert.That(ContractEvents.TextOf(received), Is.EqualTo(ContractEvents.TextOf(published)));
+        Assert.That(ContractEvents.Sequences(await local.Completion.Guarded()), Is.EqualTo(ContractEvents.Sequences(published)));
     }
 
     [Test]
@@ -68,7 +69,7 @@ public sealed class FaultTests : DedicatedRedisServerTests
         RedisChatStreamingStore a = instances[0];
         ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
         await a.FlushAsync().Guarded();
-        Task<List<ChatStreamingEvent>> remote = instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
+        Task<List<ChatStreamingEvent>> remote = instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
         await instances[1].WhenSubscribedAsync(Id).Guarded();
         await Server.StopAsync();
 
@@ -86,9 +87,9 @@ public sealed class FaultTests : DedicatedRedisServerTests
 
         await Server.StartAsync();
         List<ChatStreamingEvent> received = await remote.Guarded();
-        Assert.That(Reading.TextOf(received), Is.EqualTo("0;1;2;3;4;5;6;7;8;9;"));
+        Assert.That(ContractEvents.TextOf(received), Is.EqualTo("0;1;2;3;4;5;6;7;8;9;"));
         Assert.That(received[^1].Error, Is.EqualTo("gave up"));
-        Assert.That(Reading.Sequences(received), Is.EqualTo(Enumerable.Range(1, 12).Select(i => (long)i)), "Started, ten deltas, Failed");
+        Assert.That(ContractEvents.Sequences(received), Is.EqualTo(Enumerable.Range(1, 12).Select(i => (long)i)), "Started, ten deltas, Failed");
     }
 
     [Test]
@@ -122,7 +123,7 @@ public sealed class FaultTests : DedicatedRedisServerTests
         Assert.That(after[0].Sequence, Is.EqualTo(1), "a new stream numbers from 1");
         foreach (RedisChatStreamingStore store in new[] { instances[0], instances[1] })
         {
-            ChatStreamingException? refusal = await Assert.ThrowsAsync<ChatStreamingException>(async () => await store.SubscribeAsync(Id, before[1].Position).ToListAsync());
+            ChatStreamingException? refusal = await Assert.ThrowsAsync<ChatStreamingException>(async () => await store.SubscribeAsync(Id, before[1].Position).ReadAllAsync());
             Assert.That(refusal!.Error, Is.EqualTo(ChatStreamingError.SequenceNotRetained));
         }
     }
@@ -134,7 +135,7 @@ public sealed class FaultTests : DedicatedRedisServerTests
         RedisChatStreamingStore a = instances[0];
         ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
         a.Publish(ChatStreamingEvent.Delta(Id, "kept"));
-        Task<List<ChatStreamingEvent>> remote = instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
+        Task<List<ChatStreamingEvent>> remote = instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
         var local = new LocalReader(a, Id, started.Epoch!);
         await instances[1].WhenSubscribedAsync(Id).Guarded();
         await a.WhenSubscribedAsync(Id).Guarded();
@@ -154,7 +155,7 @@ public sealed class FaultTests : DedicatedRedisServerTests
         List<ChatStreamingEvent> received = await remote.Guarded();
         Assert.That(received[^1].Kind, Is.EqualTo(ChatStreamingEventKind.Failed));
         Assert.That(received[^1].Error, Is.EqualTo(RedisChatStreamingErrors.StreamLost));
-        Assert.That(Reading.TextOf(received), Is.EqualTo("kept"));
+        Assert.That(ContractEvents.TextOf(received), Is.EqualTo("kept"));
     }
 
     [Test]
@@ -164,13 +165,13 @@ public sealed class FaultTests : DedicatedRedisServerTests
         RedisChatStreamingStore a = instances[0];
         ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
         a.Publish(ChatStreamingEvent.Delta(Id, "half an answer"));
-        Task<List<ChatStreamingEvent>> remote = instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
+        Task<List<ChatStreamingEvent>> remote = instances[1].SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
         await instances[1].WhenSubscribedAsync(Id).Guarded();
 
         await a.DisposeAsync();
 
         List<ChatStreamingEvent> received = await remote.Guarded();
-        Assert.That(Reading.TextOf(received), Is.EqualTo("half an answer"));
+        Assert.That(ContractEvents.TextOf(received), Is.EqualTo("half an answer"));
         Assert.That(received[^1].Error, Is.EqualTo("store disposed"));
     }
 
@@ -183,7 +184,7 @@ public sealed class FaultTests : DedicatedRedisServerTests
         RedisChatStreamingStore b = await instances.AddAsync(o => o.IdleTimeout = TimeSpan.FromMinutes(1));
         ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
         a.Publish(ChatStreamingEvent.Delta(Id, "thinking"));
-        Task<List<ChatStreamingEvent>> remote = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
+        Task<List<ChatStreamingEvent>> remote = b.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
         await b.WhenSubscribedAsync(Id).Guarded();
         await a.FlushAsync().Guarded();
 
@@ -199,12 +200,12 @@ public sealed class FaultTests : DedicatedRedisServerTests
         instances.Time.Advance(TimeSpan.FromMinutes(1));
 
         List<ChatStreamingEvent> received = await remote.Guarded();
-        Assert.That(Reading.TextOf(received), Is.EqualTo("thinking slowly"));
+        Assert.That(ContractEvents.TextOf(received), Is.EqualTo("thinking slowly"));
         Assert.That(received[^1].Error, Is.EqualTo(RedisChatStreamingErrors.ProducerLost));
 
         // The end is in Redis, for everyone: a new instance reads the same.
         RedisChatStreamingStore c = await instances.AddAsync();
-        List<ChatStreamingEvent> replay = await c.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ToListAsync();
+        List<ChatStreamingEvent> replay = await c.SubscribeAsync(Id, new ChatStreamPosition(started.Epoch!, 0)).ReadAllAsync();
         Assert.That(replay, Is.EqualTo(received));
     }
 
@@ -252,8 +253,8 @@ public sealed class FaultTests : DedicatedRedisServerTests
         ChatStreamingEvent finished = a.Publish(ChatStreamingEvent.Finished(Id));
 
         // A client of A that saw A's end resumes on B with the next response: Redis skipped the numbers only A used.
-        List<ChatStreamingEvent> resumed = await b.SubscribeAsync(Id, end.Position).ToListAsync();
-        Assert.That(Reading.Sequences(resumed), Is.EqualTo(new[] { next.Sequence, finished.Sequence }));
+        List<ChatStreamingEvent> resumed = await b.SubscribeAsync(Id, end.Position).ReadAllAsync();
+        Assert.That(ContractEvents.Sequences(resumed), Is.EqualTo(new[] { next.Sequence, finished.Sequence }));
     }
 
     /// <summary>Completes when the store's connection is back (its interactive connection, the one scripts use).</summary>

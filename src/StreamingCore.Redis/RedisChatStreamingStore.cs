@@ -270,7 +270,7 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
             int limit = _context.StoreOptions.MaxEventsPerResponse;
             while (events.Count <= limit)
             {
-                StreamEntry[] entries = await _context.Database.StreamRangeAsync(keys.Stream, $"{next}-0", "+", count: 512).ConfigureAwait(false);
+                StreamEntry[] entries = await _context.Database.StreamRangeAsync(keys.Stream, EventCodec.EntryId(next), "+", count: 512).ConfigureAwait(false);
                 if (entries.Length == 0)
                 {
                     return null;
@@ -278,15 +278,13 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
 
                 foreach (StreamEntry entry in entries)
                 {
-                    string id = entry.Id!;
-                    long sequence = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
-                    if (sequence != next)
+                    if (EventCodec.SequenceOf(entry.Id) != next)
                     {
                         // Trimmed or expired in the middle: never a partial replay.
                         return null;
                     }
 
-                    (ChatStreamingEvent e, _) = EventCodec.Decode(conversationId, streamEpoch, sequence, entry[EventCodec.ValueField]!);
+                    (ChatStreamingEvent e, _) = EventCodec.Decode(conversationId, streamEpoch, entry);
                     events.Add(e);
                     next++;
                     if (e.IsTerminal)
@@ -313,13 +311,14 @@ public sealed class RedisChatStreamingStore : IChatStreamingStore, IAsyncDisposa
     /// </summary>
     private async Task<bool> IsRetainedResponseAsync(ConversationKeys keys, string epoch, long sequence)
     {
-        StreamEntry[] first = await _context.Database.StreamRangeAsync(keys.Stream, $"{sequence}-0", $"{sequence}-0", count: 1).ConfigureAwait(false);
+        string id = EventCodec.EntryId(sequence);
+        StreamEntry[] first = await _context.Database.StreamRangeAsync(keys.Stream, id, id, count: 1).ConfigureAwait(false);
         if (first.Length == 0)
         {
             return false;
         }
 
-        (_, long start) = EventCodec.Decode(keys.ConversationId, epoch, sequence, first[0][EventCodec.ValueField]!);
+        (_, long start) = EventCodec.Decode(keys.ConversationId, epoch, first[0]);
         RedisValue active = await _context.Database.HashGetAsync(keys.Meta, "a").ConfigureAwait(false);
         RedisValue[] starts = await _context.Database.ListRangeAsync(keys.Responses).ConfigureAwait(false);
         long[] ended = [.. starts.Select(value => (long)value).Where(value => value != (long)active)];

@@ -441,7 +441,7 @@ internal sealed class ConversationMirror
             return 0;
         }
 
-        (_, long start) = EventCodec.Decode(Keys.ConversationId, epoch, SequenceOf(last[0].Id), last[0][EventCodec.ValueField]!);
+        (_, long start) = EventCodec.Decode(Keys.ConversationId, epoch, last[0]);
         return start;
     }
 
@@ -452,7 +452,7 @@ internal sealed class ConversationMirror
         {
             StreamEntry[] entries = await _context.Database.StreamRangeAsync(
                 Keys.Stream,
-                from.ToString(CultureInfo.InvariantCulture) + "-0",
+                EventCodec.EntryId(from),
                 "+",
                 count: PageSize).ConfigureAwait(false);
             if (entries.Length == 0)
@@ -464,14 +464,13 @@ internal sealed class ConversationMirror
             {
                 foreach (StreamEntry entry in entries)
                 {
-                    long sequence = SequenceOf(entry.Id);
-                    (ChatStreamingEvent e, _) = EventCodec.Decode(Keys.ConversationId, epoch, sequence, entry[EventCodec.ValueField]!);
+                    (ChatStreamingEvent e, _) = EventCodec.Decode(Keys.ConversationId, epoch, entry);
                     if (!ApplyLocked(e))
                     {
                         return false;
                     }
 
-                    from = sequence + 1;
+                    from = e.Sequence + 1;
                 }
             }
 
@@ -756,12 +755,5 @@ internal sealed class ConversationMirror
                 gate.Release();
             }
         }
-    }
-
-    private static long SequenceOf(RedisValue id)
-    {
-        string text = id!;
-        int dash = text.IndexOf('-', StringComparison.Ordinal);
-        return long.Parse(dash < 0 ? text : text[..dash], NumberStyles.None, CultureInfo.InvariantCulture);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using StackExchange.Redis;
 
 namespace StreamingCore.Redis.Internal;
 
@@ -60,6 +61,22 @@ internal static class EventCodec
         };
         return (e, start);
     }
+
+    /// <summary>The stream entry id of an event: its sequence (<c>seq-0</c>).</summary>
+    public static string EntryId(long sequence) => sequence.ToString(CultureInfo.InvariantCulture) + "-0";
+
+    /// <summary>The sequence a stream entry id names.</summary>
+    public static long SequenceOf(RedisValue entryId)
+    {
+        string text = entryId!;
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        return long.Parse(dash < 0 ? text : text[..dash], NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Rebuilds an event from a stream entry (its id is its sequence).</summary>
+    /// <exception cref="FormatException">The entry was not written by this codec.</exception>
+    public static (ChatStreamingEvent Event, long ResponseStart) Decode(string conversationId, string epoch, StreamEntry entry)
+        => Decode(conversationId, epoch, SequenceOf(entry.Id), entry[ValueField]!);
 
     /// <summary>A live message for events of one conversation, in sequence order.</summary>
     public static string EncodeMessage(string epoch, IReadOnlyList<(long Sequence, string Value)> entries)

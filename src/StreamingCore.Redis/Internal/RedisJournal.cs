@@ -133,8 +133,9 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
     {
         try
         {
-            StreamEntry[] entry = _context.Database.StreamRange(keys.Stream, $"{sequence}-0", $"{sequence}-0", count: 1);
-            return entry.Length == 0 ? sequence + 1 : EventCodec.Decode(keys.ConversationId, epoch, sequence, entry[0][EventCodec.ValueField]!).ResponseStart;
+            string id = EventCodec.EntryId(sequence);
+            StreamEntry[] entry = _context.Database.StreamRange(keys.Stream, id, id, count: 1);
+            return entry.Length == 0 ? sequence + 1 : EventCodec.Decode(keys.ConversationId, epoch, entry[0]).ResponseStart;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or FormatException)
         {
@@ -150,7 +151,7 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
         {
             while (from <= to)
             {
-                StreamEntry[] entries = _context.Database.StreamRange(keys.Stream, $"{from}-0", $"{to}-0", count: 1024);
+                StreamEntry[] entries = _context.Database.StreamRange(keys.Stream, EventCodec.EntryId(from), EventCodec.EntryId(to), count: 1024);
                 if (entries.Length == 0)
                 {
                     return;
@@ -158,15 +159,13 @@ internal sealed class RedisJournal : IChatStreamingJournal, IAsyncDisposable
 
                 foreach (StreamEntry entry in entries)
                 {
-                    string id = entry.Id!;
-                    long sequence = long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
-                    (ChatStreamingEvent e, _) = EventCodec.Decode(keys.ConversationId, epoch, sequence, entry[EventCodec.ValueField]!);
+                    (ChatStreamingEvent e, _) = EventCodec.Decode(keys.ConversationId, epoch, entry);
                     if (Local!.Replicate(e) == ChatReplicationResult.Missing)
                     {
                         return;
                     }
 
-                    from = sequence + 1;
+                    from = e.Sequence + 1;
                 }
             }
         }

@@ -69,6 +69,11 @@ public readonly record struct ChatStreamingEvent
     public long Sequence { get; }
 
     /// <summary>Gets when the store published the event (UTC, from the store's <see cref="TimeProvider"/>); <see cref="DateTimeOffset.MinValue"/> until published.</summary>
+    /// <remarks>
+    /// The store reads one clock per event, its <see cref="TimeProvider"/>'s monotonic timestamp, and derives the UTC time from a
+    /// pair of UTC time and timestamp that it reads again at least once a second: a step of the wall clock shows in timestamps
+    /// within a second, and a provider whose two clocks move together (as a test's fake clock does) gives its exact time.
+    /// </remarks>
     public DateTimeOffset Timestamp => new(_kindAndTicks & TicksMask, TimeSpan.Zero);
 
     /// <summary>Gets a value indicating whether this event ends its response (<c>Finished</c> or <c>Failed</c>).</summary>
@@ -181,6 +186,10 @@ public readonly record struct ChatStreamingEvent
     /// <summary>The same event as published: in its stream, with its sequence and timestamp.</summary>
     internal ChatStreamingEvent Stamp(ChatStreamOrigin origin, long sequence, DateTimeOffset timestamp)
         => new(origin, Kind, _payload, sequence, timestamp.UtcTicks);
+
+    /// <summary>The same event as published, at a time given in UTC ticks (the store's publish path: no DateTimeOffset to build).</summary>
+    internal ChatStreamingEvent StampAt(ChatStreamOrigin origin, long sequence, long utcTicks)
+        => new(origin, Kind, _payload, sequence, utcTicks);
 
     /// <summary>A delta holding this delta's text followed by <paramref name="later"/>'s, carrying the later one's sequence and time.</summary>
     internal ChatStreamingEvent Append(in ChatStreamingEvent later)

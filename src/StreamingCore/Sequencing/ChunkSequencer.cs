@@ -170,6 +170,9 @@ public sealed class ChunkSequencer<T> : IDisposable
     public StreamChunk<T> Stamp(T data, bool isFinal = false)
         => new(Interlocked.Increment(ref _lastStamped), data, _timeProvider.GetUtcNow(), isFinal);
 
+    /// <summary>The next sequence <see cref="Stamp"/> would hand out, handed out: for a writer that reads the time itself (the chat store reads its clock once per event).</summary>
+    internal long NextSequence() => Interlocked.Increment(ref _lastStamped);
+
     /// <summary>Continues the numbering after <paramref name="sequence"/>: a stream that another writer numbered up to it.</summary>
     internal void ContinueAfter(long sequence) => Interlocked.Exchange(ref _lastStamped, sequence);
 

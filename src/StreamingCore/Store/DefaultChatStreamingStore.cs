@@ -36,6 +36,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     // The clock for timestamps, statistics, idle timeouts and retention.
     private readonly TimeProvider _timeProvider;
 
+    // The time of each publish, from one clock read.
+    private readonly EventClock _clock;
+
     // Metrics, traces, EventSource and logs.
     private readonly ChatStreamingTelemetry _telemetry;
 
@@ -116,6 +119,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         ChatStreamingOptionsValidator.ThrowIfInvalid(options);
 
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _clock = new EventClock(_timeProvider);
         _telemetry = new ChatStreamingTelemetry(meterFactory, logger ?? (ILogger)NullLogger.Instance);
         _subscriberOverflow = options.SubscriberOverflow;
         _idleTimeout = options.IdleTimeout;
@@ -322,7 +326,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             case ChatStreamingEventKind.Delta:
                 if (active is null)
                 {
-                    throw NotStarted(id, streamingEvent.Kind, conversation.Sequencer.LastStamped);
+                    throw NotStarted(id, streamingEvent.Kind, conversation.LastStamped);
                 }
 
                 if (active.IsReplica)
@@ -351,7 +355,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             default:
                 if (active is null)
                 {
-                    throw NotStarted(id, streamingEvent.Kind, conversation.Sequencer.LastStamped);
+                    throw NotStarted(id, streamingEvent.Kind, conversation.LastStamped);
                 }
 
                 // The store itself ends a mirrored response only when it is disposed (outcome given).
@@ -365,9 +369,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         // From here nothing throws for a rule: the event is stamped, retained and delivered, or (out of memory) nothing is
         // reported as published. Telemetry comes last and cannot throw (ChatStreamingTelemetry catches its listeners).
-        StreamChunk<ChatStreamingEvent> chunk = conversation.Sequencer.Stamp(streamingEvent, streamingEvent.IsTerminal);
-        ChatStreamingEvent stamped = streamingEvent.Stamp(conversation.Origin, chunk.Sequence, chunk.Timestamp);
-        long now = _timeProvider.GetTimestamp();
+        long now = _clock.Now(out long utcTicks);
+        ChatStreamingEvent stamped = streamingEvent.StampAt(conversation.Origin, conversation.Sequencer.NextSequence(), utcTicks);
 
         if (active is null)
         {
@@ -420,7 +423,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             throw new InvalidOperationException($"The journal placed a response of conversation '{conversation.Id}' at '{position}'; a position needs an epoch and a sequence of at least 1.");
         }
 
-        long last = conversation.Sequencer.LastStamped;
+        long last = conversation.LastStamped;
         if (!string.Equals(position.Epoch, conversation.Origin.Epoch, StringComparison.Ordinal))
         {
             ReleaseAllRetainedLocked(conversation, "the conversation's stream has a new epoch");
@@ -442,6 +445,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
     private void ReleaseAllRetainedLocked(Conversation conversation, string reason)
     {
+        if (conversation.EndedCount == 0)
+        {
+            return;
+        }
+
         foreach (ResponseLog response in conversation.Ended.ToArray())
         {
             ReleaseRetainedLocked(response, reason);
@@ -531,7 +539,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
     private ChatReplicationResult ReplicateLocked(Conversation conversation, in ChatStreamingEvent published)
     {
-        long last = conversation.Sequencer.LastStamped;
+        long last = conversation.LastStamped;
         long sequence = published.Sequence;
         bool sameEpoch = string.Equals(published.Epoch, conversation.Origin.Epoch, StringComparison.Ordinal);
         if (sameEpoch && sequence <= last)
@@ -574,7 +582,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         conversation.Sequencer.ContinueAfter(sequence);
-        ChatStreamingEvent stamped = published.Stamp(conversation.Origin, sequence, published.Timestamp);
+        ChatStreamingEvent stamped = published.StampAt(conversation.Origin, sequence, published.UtcTicks);
         long now = _timeProvider.GetTimestamp();
         if (stamped.Kind == ChatStreamingEventKind.Started)
         {
@@ -664,7 +672,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         response.RetentionTimer = _timeProvider.CreateTimer(
             static state => ((DefaultChatStreamingStore.RetentionState)state!).Fire(), new RetentionState(this, response), period, Timeout.InfiniteTimeSpan);
 
-        if (conversation.Ended.Count > _maxRetainedPerConversation)
+        if (conversation.EndedCount > _maxRetainedPerConversation)
         {
             ReleaseRetainedLocked(conversation.Ended[0], "MaxRetainedResponsesPerConversation");
         }
@@ -914,7 +922,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             throw NotRetained(conversation.Id, epoch, afterSequence, $"the position is from another epoch: the conversation's state was created again and is now epoch '{conversation.Origin.Epoch}'");
         }
 
-        long last = conversation.Sequencer.LastStamped;
+        long last = conversation.LastStamped;
         if (afterSequence > last)
         {
             if (epoch is not null)
@@ -959,7 +967,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         // store-wide. A client that is up to date with a retained conversation waits too, but its conversation is already
         // bounded (by the retention limits) and so are its subscribers (MaxSubscribersPerConversation).
         bool waiting = conversation.Active is null;
-        bool limited = waiting && conversation.Ended.Count == 0;
+        bool limited = waiting && conversation.EndedCount == 0;
         if (limited && Interlocked.Increment(ref _waitingSubscribers) > _maxWaitingSubscribers)
         {
             Interlocked.Decrement(ref _waitingSubscribers);
@@ -1083,7 +1091,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         lock (conversation.Gate)
         {
-            long last = conversation.Sequencer.LastStamped;
+            long last = conversation.LastStamped;
             return last > 0 && !conversation.Removed ? new ChatStreamPosition(conversation.Origin.Epoch, last) : null;
         }
     }
@@ -1128,7 +1136,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         conversation.Removed = true;
         _conversations.TryRemove(new KeyValuePair<string, Conversation>(conversation.Id, conversation));
-        conversation.Sequencer.Dispose();
+        conversation.DisposeSequencer();
     }
 
     private void OnIdle(Conversation conversation, ResponseLog response)
@@ -1168,6 +1176,12 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
     private void ReportDrops()
     {
+        // Only the drop strategies drop; the others never fill the list, and a thread-static read per publish is not free.
+        if (_subscriberOverflow is not (OverflowStrategy.DropOldest or OverflowStrategy.DropNewest))
+        {
+            return;
+        }
+
         List<ChatStreamingEvent>? dropped = t_droppedEvents;
         if (dropped is null || dropped.Count == 0)
         {
@@ -1258,10 +1272,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
 
         conversation.Removed = true;
-        foreach (ResponseLog response in conversation.Ended.ToArray())
-        {
-            ReleaseRetainedLocked(response, "the store was disposed");
-        }
+        ReleaseAllRetainedLocked(conversation, "the store was disposed");
 
         foreach (Subscription subscription in conversation.Subscribers)
         {
@@ -1269,6 +1280,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             RemoveSubscriberLocked(conversation, subscription);
         }
 
-        conversation.Sequencer.Dispose();
+        conversation.DisposeSequencer();
     }
 }

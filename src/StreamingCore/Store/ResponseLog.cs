@@ -47,6 +47,9 @@ internal sealed class ResponseLog
     private readonly long _startTimestamp;
     private long _firstDeltaTimestamp;
     private long _lastDeltaTimestamp;
+
+    // The start or the delta before the latest one: where LastDeltaInterval begins.
+    private long _previousDeltaTimestamp;
     private long _endTimestamp;
 
     public ResponseLog(Conversation conversation, ChatStreamingEvent started, long timestamp, TimeProvider timeProvider)
@@ -102,7 +105,8 @@ internal sealed class ResponseLog
     public Activity? Activity { get; set; }
 
     /// <summary>For the latest delta: the time since the previous delta, or since Started for the first.</summary>
-    public TimeSpan LastDeltaInterval { get; private set; }
+    /// <remarks>Computed when asked (only telemetry with a listener asks), not per delta.</remarks>
+    public TimeSpan LastDeltaInterval => _timeProvider.GetElapsedTime(_previousDeltaTimestamp, _lastDeltaTimestamp);
 
     /// <summary>From Started to the terminal event (valid once ended).</summary>
     public TimeSpan Duration => _timeProvider.GetElapsedTime(_startTimestamp, _endTimestamp);
@@ -114,7 +118,7 @@ internal sealed class ResponseLog
         {
             case ChatStreamingEventKind.Delta:
                 AppendText(streamingEvent.Text!);
-                LastDeltaInterval = _timeProvider.GetElapsedTime(DeltaCount == 0 ? _startTimestamp : _lastDeltaTimestamp, timestamp);
+                _previousDeltaTimestamp = DeltaCount == 0 ? _startTimestamp : _lastDeltaTimestamp;
                 if (DeltaCount++ == 0)
                 {
                     _firstDeltaTimestamp = timestamp;

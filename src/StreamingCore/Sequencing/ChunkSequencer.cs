@@ -170,8 +170,17 @@ public sealed class ChunkSequencer<T> : IDisposable
     public StreamChunk<T> Stamp(T data, bool isFinal = false)
         => new(Interlocked.Increment(ref _lastStamped), data, _timeProvider.GetUtcNow(), isFinal);
 
-    /// <summary>The next sequence <see cref="Stamp"/> would hand out, handed out: for a writer that reads the time itself (the chat store reads its clock once per event).</summary>
-    internal long NextSequence() => Interlocked.Increment(ref _lastStamped);
+    /// <summary>
+    /// Hands out the next sequence, as <see cref="Stamp"/> would, for a writer that reads the time itself and serialises every
+    /// stamp of this sequencer under its own lock (the chat store: one conversation's lock, one clock read per event). No
+    /// interlocked instruction: only that writer changes the count, and readers read it atomically.
+    /// </summary>
+    internal long NextSequenceSerialized()
+    {
+        long next = _lastStamped + 1;
+        Volatile.Write(ref _lastStamped, next);
+        return next;
+    }
 
     /// <summary>Continues the numbering after <paramref name="sequence"/>: a stream that another writer numbered up to it.</summary>
     internal void ContinueAfter(long sequence) => Interlocked.Exchange(ref _lastStamped, sequence);

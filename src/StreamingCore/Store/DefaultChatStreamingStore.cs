@@ -370,7 +370,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         // From here nothing throws for a rule: the event is stamped, retained and delivered, or (out of memory) nothing is
         // reported as published. Telemetry comes last and cannot throw (ChatStreamingTelemetry catches its listeners).
         long now = _clock.Now(out long utcTicks);
-        ChatStreamingEvent stamped = streamingEvent.StampAt(conversation.Origin, conversation.Sequencer.NextSequence(), utcTicks);
+        ChatStreamingEvent stamped = streamingEvent.StampAt(conversation.Origin, conversation.Sequencer.NextSequenceSerialized(), utcTicks);
 
         if (active is null)
         {

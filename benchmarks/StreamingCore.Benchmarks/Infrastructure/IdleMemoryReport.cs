@@ -115,8 +115,10 @@ internal static class IdleMemoryReport
                 responses[i] = ChatStreamingResults.Events($"sse-{i}").ExecuteAsync(contexts[i]);
             }
 
-            // Each connection sends its headers with its first heartbeat when nothing is streaming.
-            await WaitForAsync(body, count);
+            // Each connection sends its headers with its first heartbeat when nothing is streaming: two writes, the retry:
+            // line and the heartbeat. Waiting for all of them keeps the starts (hundreds of bytes each) out of the
+            // per-heartbeat measure below; waiting for one write per connection let half the starts fall into it.
+            await WaitForAsync(body, 2L * count);
             long held = Heap() - before;
             Check(store.WaitingSubscriberCount == count, $"{store.WaitingSubscriberCount} subscriptions wait, not {count}");
 

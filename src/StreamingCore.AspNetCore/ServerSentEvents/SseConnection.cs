@@ -34,9 +34,6 @@ internal sealed class SseConnection : IDisposable
     // Ends the work: the client leaving, the app stopping, MaxConnectionDuration.
     private readonly ConnectionLifetime _lifetime;
 
-    // The clock of heartbeats (the store's).
-    private readonly TimeProvider _timeProvider;
-
     // The settings, validated.
     private readonly ChatStreamingHttpOptions _options;
 
@@ -46,19 +43,18 @@ internal sealed class SseConnection : IDisposable
     // Writes each event's data JSON into _frame; reset per event, allocated once per connection.
     private readonly Utf8JsonWriter _json = new(Stream.Null);
 
-    // The next heartbeat while the stream waits; one timer per interval, never one per event. Null when none is due.
-    private Task? _heartbeat;
-
-    // A MoveNextAsync that a heartbeat overtook; awaited next (and drained before the follower is disposed).
-    private Task<bool>? _pendingMove;
+    // The race of a pending MoveNextAsync against the next heartbeat, on the store's clock: one timer and one awaitable for
+    // the connection, so an idle connection allocates nothing per interval. It also holds a move that a heartbeat overtook,
+    // continued next (and drained before the follower is disposed).
+    private readonly HeartbeatWait _wait;
 
     private SseConnection(HttpContext context, ConversationFollower follower, ConnectionLifetime lifetime, TransportServices services)
     {
         _context = context;
         _follower = follower;
         _lifetime = lifetime;
-        _timeProvider = services.TimeProvider;
         _options = services.Options;
+        _wait = new HeartbeatWait(services.Options.HeartbeatInterval, services.TimeProvider, lifetime.Token);
     }
 
     /// <summary>What the stream does next.</summary>
@@ -225,6 +221,7 @@ internal sealed class SseConnection : IDisposable
     /// The next step once the response has started: a refusal can no longer be a status, so any store error ends the body
     /// normally; the client reconnects with its last id and hears the refusal then (410, 429), or resumes exactly.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Step> NextAfterStartAsync()
     {
         try
@@ -242,52 +239,46 @@ internal sealed class SseConnection : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Step> NextAsync()
     {
-        ValueTask<bool> move;
-        if (_pendingMove is { } pending)
+        if (!_wait.IsFollowingMove)
         {
-            _pendingMove = null;
-            move = new ValueTask<bool>(pending);
-        }
-        else
-        {
-            move = _follower.MoveNextAsync();
-        }
-
-        if (!move.IsCompleted)
-        {
-            Task<bool> moveTask = move.AsTask();
-            _heartbeat ??= Task.Delay(_options.HeartbeatInterval, _timeProvider, _lifetime.Token);
-            if (await Task.WhenAny(moveTask, _heartbeat).ConfigureAwait(false) != moveTask)
+            ValueTask<bool> move = _follower.MoveNextAsync();
+            if (move.IsCompleted)
             {
-                _heartbeat = null;
-                _pendingMove = moveTask;
-                return _lifetime.Token.IsCancellationRequested ? Step.End : Step.Heartbeat;
+                return await move.ConfigureAwait(false) ? Step.Event : Step.End;
             }
 
-            move = new ValueTask<bool>(moveTask);
+            _wait.Follow(move);
         }
 
-        return await move.ConfigureAwait(false) ? Step.Event : Step.End;
+        if (!await _wait.WaitAsync().ConfigureAwait(false))
+        {
+            // The move stays followed: the next call continues it rather than starting a second one.
+            return _lifetime.Token.IsCancellationRequested ? Step.End : Step.Heartbeat;
+        }
+
+        return _wait.TakeMove().GetAwaiter().GetResult() ? Step.Event : Step.End;
     }
 
     /// <summary>Lets an overtaken MoveNextAsync finish (the lifetime is ended, so it does promptly) and observes its outcome.</summary>
     private async Task DrainAsync()
     {
-        if (_pendingMove is { } pending)
+        if (_wait.IsFollowingMove)
         {
-            _pendingMove = null;
             try
             {
-                await pending.ConfigureAwait(false);
+                await _wait.WaitForMoveAsync().ConfigureAwait(false);
+                _wait.TakeMove().GetAwaiter().GetResult();
             }
             catch (Exception ex) when (ex is OperationCanceledException or ChatStreamingException or ObjectDisposedException)
             {
                 // The connection is over; how the subscription ended no longer matters.
             }
         }
-
-        // A pending heartbeat is cancelled with the lifetime; a cancelled task needs no observer.
     }
 
-    public void Dispose() => _json.Dispose();
+    public void Dispose()
+    {
+        _wait.Dispose();
+        _json.Dispose();
+    }
 }

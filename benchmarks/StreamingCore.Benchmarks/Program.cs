@@ -9,6 +9,7 @@ using StreamingCore.Benchmarks.Infrastructure;
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- sse-clients       concurrent SSE clients on Kestrel
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- redis-latency     A→B latency through Redis at 10,000 events/s
 // dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- idle              memory of idle subscriptions at 100,000
+// dotnet run -c Release --project benchmarks/StreamingCore.Benchmarks -- profile same 6   a loop for perf to sample (ProfileLoop)
 // Add --job Dry for a smoke run (each benchmark once, no meaningful numbers); --quick to memory, sse-clients, idle and redis-latency.
 if (args.Length > 0 && args[0] == "memory")
 {
@@ -19,6 +20,11 @@ if (args.Length > 0 && args[0] == "memory")
 if (args.Length > 0 && args[0] == "idle")
 {
     return await IdleMemoryReport.RunAsync(Console.Out, quick: args.Contains("--quick"));
+}
+
+if (args.Length > 0 && args[0] == ProfileLoop.Command)
+{
+    return await ProfileLoop.RunAsync(Console.Out, args);
 }
 
 if (args.Length > 0 && args[0] == "sse-clients")

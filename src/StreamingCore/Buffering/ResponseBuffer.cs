@@ -427,10 +427,32 @@ public sealed class ResponseBuffer<T> : Channel<T>
     }
 
     private ValueTask<bool> WaitToReadCore(CancellationToken cancellationToken)
+        => TryParkReader(cancellationToken, forwarded: false, out ValueTask<bool> ready, out short token)
+            ? new ValueTask<bool>(ReaderWait, token)
+            : ready;
+
+    /// <summary>
+    /// WaitToReadAsync for the one reader that hands the queue's reusable wait to its own caller (the chat store's subscription,
+    /// whose MoveNextAsync completes when this wait does, with no continuation and no wait object of its own).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="ready">When it need not wait, what WaitToReadAsync would return (completed).</param>
+    /// <param name="token">When it waits, the token of the wait on <see cref="ReadWait"/>.</param>
+    /// <returns>True when it waits on <see cref="ReadWait"/>; false when <paramref name="ready"/> is the outcome.</returns>
+    /// <exception cref="InvalidOperationException">Another reader owns the reusable wait: the caller must be the only reader.</exception>
+    internal bool TryParkReader(CancellationToken cancellationToken, out ValueTask<bool> ready, out short token)
+        => TryParkReader(cancellationToken, forwarded: true, out ready, out token);
+
+    /// <summary>The reusable wait that <see cref="TryParkReader(CancellationToken, out ValueTask{bool}, out short)"/> parks on.</summary>
+    internal IValueTaskSource<bool> ReadWait => ReaderWait;
+
+    private bool TryParkReader(CancellationToken cancellationToken, bool forwarded, out ValueTask<bool> ready, out short token)
     {
+        token = 0;
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromCanceled<bool>(cancellationToken);
+            ready = ValueTask.FromCanceled<bool>(cancellationToken);
+            return false;
         }
 
         TaskCompletionSource<bool> waiter;
@@ -438,14 +460,16 @@ public sealed class ResponseBuffer<T> : Channel<T>
         {
             if (_items.Count > 0)
             {
-                return new ValueTask<bool>(true);
+                ready = new ValueTask<bool>(true);
+                return false;
             }
 
             if (_doneWriting is not null)
             {
-                return _doneWriting == s_doneWritingSentinel
+                ready = _doneWriting == s_doneWritingSentinel
                     ? new ValueTask<bool>(false)
                     : ValueTask.FromException<bool>(_doneWriting);
+                return false;
             }
 
             // The usual case, one reader: the reusable wait, as Channel<T>'s own readers wait.
@@ -453,13 +477,22 @@ public sealed class ResponseBuffer<T> : Channel<T>
             {
                 // Parked before the token is registered: a token cancelled meanwhile calls back at once and must find the wait.
                 _readerParked = true;
-                return new ValueTask<bool>(ReaderWait, ReaderWait.Arm(cancellationToken));
+                token = ReaderWait.Arm(cancellationToken);
+                ready = default;
+                return true;
+            }
+
+            if (forwarded)
+            {
+                // The caller returns the wait itself to its own awaiter, which a task-backed wait cannot be.
+                throw new InvalidOperationException("Another reader waits on this buffer; the forwarded wait requires a single reader.");
             }
 
             waiter = _readWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        return new ValueTask<bool>(waiter.Task.WaitAsync(cancellationToken));
+        ready = new ValueTask<bool>(waiter.Task.WaitAsync(cancellationToken));
+        return false;
     }
 
     /// <summary>The parked reader's token was cancelled: it stops waiting, unless a write or the completion woke it first.</summary>

@@ -778,7 +778,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         Guard.ConversationId(conversationId);
         Guard.NotNegative(afterSequence);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return SubscribeCoreAsync(conversationId, epoch: null, afterSequence, cancellationToken);
+        return new SubscriptionEnumerator(this, conversationId, epoch: null, afterSequence, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -788,71 +788,19 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         Guard.ConversationId(conversationId);
         Guard.Position(after);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return SubscribeCoreAsync(conversationId, after.Epoch, after.Sequence, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<ChatStreamingEvent> SubscribeCoreAsync(string conversationId, string? epoch, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        (ChatStreamingEvent[] replay, Subscription? live) = OpenSubscription(conversationId, epoch, afterSequence);
-
-        // The events of the live burst being delivered; rented at the first live event, so an idle subscription holds none.
-        ChatStreamingEvent[]? burst = null;
-        try
-        {
-            foreach (ChatStreamingEvent streamingEvent in replay)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return streamingEvent;
-            }
-
-            if (live is null)
-            {
-                yield break;
-            }
-
-            // Read the queue directly rather than through ReadAllAsync (one async state machine per event, not two), a burst at
-            // a time: the producer writes the queue under its lock, and a reader on another core that took the lock per event
-            // kept the producer spinning on it. A burst taken is delivered: the subscriber has it, as it has what it read.
-            // (No local holds an event across a yield: every field of this state machine is memory an idle subscription holds.)
-            while (await live.Buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                burst ??= ArrayPool<ChatStreamingEvent>.Shared.Rent(ChatStreamingConstants.SubscriberReadBurst);
-                int count;
-                while ((count = live.Buffer.TryReadMany(burst.AsSpan(0, ChatStreamingConstants.SubscriberReadBurst))) > 0)
-                {
-                    for (int i = 0; i < count; i++)
-                    {
-                        yield return ChatEventMerge.Materialize(burst[i]);
-                    }
-
-                    // What was delivered is not kept alive by the pooled array.
-                    Array.Clear(burst, 0, count);
-                }
-            }
-        }
-        finally
-        {
-            if (burst is not null)
-            {
-                ArrayPool<ChatStreamingEvent>.Shared.Return(burst, clearArray: true);
-            }
-
-            if (live is not null)
-            {
-                Detach(live);
-            }
-        }
+        return new SubscriptionEnumerator(this, conversationId, after.Epoch, after.Sequence, cancellationToken);
     }
 
     /// <summary>
     /// Takes the replay snapshot and registers the live queue under the conversation's lock, so that every event
     /// after the resume point is in exactly one of them.
     /// </summary>
+    /// <param name="subscription">The subscription; registered (attached to the conversation) when it has live events to wait for.</param>
     /// <param name="conversationId">The conversation.</param>
     /// <param name="epoch">The epoch of a <see cref="ChatStreamPosition"/>; null for the sequence-only overload.</param>
     /// <param name="afterSequence">The last sequence the caller has; with no epoch, 0 is the conversation's current response.</param>
-    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscription(string conversationId, string? epoch, long afterSequence)
+    /// <returns>The events to replay, and whether the subscription was registered for live events.</returns>
+    internal (ChatStreamingEvent[] Replay, bool Live) OpenSubscription(Subscription subscription, string conversationId, string? epoch, long afterSequence)
     {
         // "Current response" is the only request a conversation that does not exist yet can satisfy (by waiting).
         bool current = epoch is null && afterSequence == 0;
@@ -885,7 +833,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
                 try
                 {
-                    return OpenSubscriptionLocked(conversation, epoch, afterSequence, current);
+                    return OpenSubscriptionLocked(subscription, conversation, epoch, afterSequence, current);
                 }
                 finally
                 {
@@ -895,7 +843,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
     }
 
-    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscriptionLocked(Conversation conversation, string? epoch, long afterSequence, bool current)
+    private (ChatStreamingEvent[] Replay, bool Live) OpenSubscriptionLocked(Subscription subscription, Conversation conversation, string? epoch, long afterSequence, bool current)
     {
         if (current)
         {
@@ -903,10 +851,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             ResponseLog? response = conversation.Current;
             if (response is null)
             {
-                return ([], RegisterLocked(conversation));
+                RegisterLocked(subscription, conversation);
+                return ([], true);
             }
 
-            return (response.CopyAfter(0), response.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+            return OpenLocked(subscription, conversation, response, afterSequence: 0);
         }
 
         if (epoch is not null && !string.Equals(epoch, conversation.Origin.Epoch, StringComparison.Ordinal))
@@ -931,7 +880,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         if (afterSequence == last)
         {
             // Up to date: the rest of the active response, or the next response to start.
-            return ([], RegisterLocked(conversation));
+            RegisterLocked(subscription, conversation);
+            return ([], true);
         }
 
         ResponseLog? retained = conversation.FindResponse(afterSequence + 1);
@@ -940,11 +890,23 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             throw NotRetained(conversation.Id, epoch, afterSequence, $"the oldest retained sequence is {conversation.OldestRetainedSequence}");
         }
 
-        ChatStreamingEvent[] replay = retained.CopyAfter(afterSequence);
-        return (replay, retained.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+        return OpenLocked(subscription, conversation, retained, afterSequence);
     }
 
-    private Subscription RegisterLocked(Conversation conversation)
+    // A response's events after the resume point, and the live queue for the rest of it while it streams.
+    private (ChatStreamingEvent[] Replay, bool Live) OpenLocked(Subscription subscription, Conversation conversation, ResponseLog response, long afterSequence)
+    {
+        ChatStreamingEvent[] replay = response.CopyAfter(afterSequence);
+        bool live = response.Outcome == ChatResponseOutcome.Streaming;
+        if (live)
+        {
+            RegisterLocked(subscription, conversation);
+        }
+
+        return (replay, live);
+    }
+
+    private void RegisterLocked(Subscription subscription, Conversation conversation)
     {
         if (conversation.Subscribers.Length >= _maxSubscribers)
         {
@@ -969,7 +931,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 $"Cannot wait for a response in conversation '{conversation.Id}': {_maxWaitingSubscribers} subscriptions already wait on conversations that have no response yet (MaxWaitingSubscribers).");
         }
 
-        var subscription = new Subscription(conversation, _queueOptions) { IsWaiting = waiting, CountsAsWaiting = limited };
+        subscription.Attach(conversation, _queueOptions);
+        subscription.IsWaiting = waiting;
+        subscription.CountsAsWaiting = limited;
         if (waiting)
         {
             _waiting?.Add(subscription);
@@ -977,7 +941,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
         Interlocked.Increment(ref _subscribers);
-        return subscription;
     }
 
     private void StopWaitingLocked(Subscription subscription)
@@ -1036,7 +999,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 ? $"Cannot resume conversation '{conversationId}' after sequence {afterSequence}: the events after it are no longer retained ({why}). Subscribe with afterSequence 0 for the current response."
                 : $"Cannot resume conversation '{conversationId}' after position {new ChatStreamPosition(epoch, afterSequence)}: the events after it are not retained ({why}). Subscribe with afterSequence 0 for the current response.");
 
-    private void Detach(Subscription subscription)
+    /// <summary>Ends a live subscription: out of its conversation (and the waiting list), its queue completed.</summary>
+    internal void Detach(Subscription subscription)
     {
         Conversation conversation = subscription.Conversation;
         lock (conversation.Gate)

@@ -47,10 +47,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // 1 once the buffer signalled completion (Completion, if created later, is completed at once).
     private int _completionSignalled;
 
-    // Strategy settings copied from the options at construction.
-    private readonly ResponseBufferMerge<T>? _merge;
-    private readonly Func<T, bool>? _canDrop;
-    private readonly Action<T>? _itemDropped;
+    // The capacity, strategy and callbacks, copied from the options at construction; shared by the buffers built from one
+    // Settings (the chat store's subscriber queues), which saves their bytes in every queue.
+    private readonly Settings _settings;
 
     // Wait strategy only: tracks the count against capacity and resume point, and parks writers.
     private readonly BackpressureHandler? _backpressure;
@@ -85,40 +84,17 @@ public sealed class ResponseBuffer<T> : Channel<T>
     /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, the resume point is not below it, or MaxCount is below it.</exception>
     /// <exception cref="ArgumentException">The strategy is undefined, or <see cref="OverflowStrategy.Coalesce"/> has no merge function.</exception>
     public ResponseBuffer(ResponseBufferOptions<T> options)
+        : this(new Settings(options))
     {
-        Guard.NotNull(options);
-        Guard.Positive(options.Capacity, "options.Capacity");
-        if (!Enum.IsDefined(options.OverflowStrategy))
+    }
+
+    /// <summary>Initializes a new buffer with settings already validated, shared with other buffers.</summary>
+    internal ResponseBuffer(Settings settings)
+    {
+        _settings = settings;
+        if (settings.Strategy == OverflowStrategy.Wait)
         {
-            throw new ArgumentException($"OverflowStrategy {(int)options.OverflowStrategy} is not a defined value.", nameof(options));
-        }
-
-        if (options.OverflowStrategy == OverflowStrategy.Coalesce && options.Merge is null)
-        {
-            throw new ArgumentException("OverflowStrategy.Coalesce requires a Merge function.", nameof(options));
-        }
-
-        if (options.MaxCount < options.Capacity)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxCount, "MaxCount must be at least Capacity.");
-        }
-
-        Capacity = options.Capacity;
-        MaxCount = options.MaxCount ?? (int)Math.Min(2L * Capacity, int.MaxValue);
-        Strategy = options.OverflowStrategy;
-        _merge = options.Merge;
-        _canDrop = options.CanDrop;
-        _itemDropped = options.ItemDropped;
-
-        if (Strategy == OverflowStrategy.Wait)
-        {
-            int resumeAt = options.ResumeWritingAt ?? Capacity / 2;
-            if (resumeAt < 0 || resumeAt >= Capacity)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), resumeAt, "ResumeWritingAt must be at least 0 and less than Capacity.");
-            }
-
-            _backpressure = new BackpressureHandler(new BackpressureOptions { HighWatermark = Capacity, LowWatermark = resumeAt });
+            _backpressure = new BackpressureHandler(new BackpressureOptions { HighWatermark = settings.Capacity, LowWatermark = settings.ResumeWritingAt });
         }
 
         Reader = new BufferReader(this);
@@ -132,16 +108,16 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private object Gate => _items;
 
     /// <summary>Gets the number of items held before the overflow strategy applies.</summary>
-    public int Capacity { get; }
+    public int Capacity => _settings.Capacity;
 
     /// <summary>
     /// Gets the most items the buffer ever holds (<see cref="ResponseBufferOptions{T}.MaxCount"/>, by default twice
     /// <see cref="Capacity"/>): past it, a write the strategy would keep is refused as under <see cref="OverflowStrategy.Reject"/>.
     /// </summary>
-    public int MaxCount { get; }
+    public int MaxCount => _settings.MaxCount;
 
     /// <summary>Gets the overflow strategy.</summary>
-    public OverflowStrategy Strategy { get; }
+    public OverflowStrategy Strategy => _settings.Strategy;
 
     /// <summary>Gets how many items have been dropped by <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/>.</summary>
     public long DroppedCount => Interlocked.Read(ref _droppedCount);
@@ -236,14 +212,14 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
     private void ReportDropped(T item)
     {
-        if (_itemDropped is null)
+        if (_settings.ItemDropped is not { } itemDropped)
         {
             return;
         }
 
         try
         {
-            _itemDropped(item);
+            itemDropped(item);
         }
         catch (Exception)
         {
@@ -310,7 +286,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
         return true;
     }
 
-    private bool CanDrop(T item) => _canDrop is null || _canDrop(item);
+    private bool CanDrop(T item) => _settings.CanDrop is not { } canDrop || canDrop(item);
 
     private int FindOldestDroppableLocked()
     {
@@ -329,7 +305,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
     {
         for (int i = _items.Count - 1; i >= 0; i--)
         {
-            switch (_merge!(_items[i], item, out T merged))
+            switch (_settings.Merge!(_items[i], item, out T merged))
             {
                 case MergeResult.Merged:
                     _items[i] = merged;
@@ -690,6 +666,70 @@ public sealed class ResponseBuffer<T> : Channel<T>
             await _backpressure.WaitAsync(ct).ConfigureAwait(false);
             return Volatile.Read(ref _doneWriting) is null;
         }
+    }
+
+    /// <summary>
+    /// A buffer's capacity, strategy and callbacks, validated and copied from its options. Immutable, so that buffers built
+    /// alike can share one: the chat store builds every subscriber queue from one, instead of each queue holding them.
+    /// </summary>
+    internal sealed class Settings
+    {
+        /// <summary>Validates and copies the options, as the public constructor does.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, the resume point is not below it, or MaxCount is below it.</exception>
+        /// <exception cref="ArgumentException">The strategy is undefined, or <see cref="OverflowStrategy.Coalesce"/> has no merge function.</exception>
+        public Settings(ResponseBufferOptions<T> options)
+        {
+            Guard.NotNull(options);
+            Guard.Positive(options.Capacity, "options.Capacity");
+            if (!Enum.IsDefined(options.OverflowStrategy))
+            {
+                throw new ArgumentException($"OverflowStrategy {(int)options.OverflowStrategy} is not a defined value.", nameof(options));
+            }
+
+            if (options.OverflowStrategy == OverflowStrategy.Coalesce && options.Merge is null)
+            {
+                throw new ArgumentException("OverflowStrategy.Coalesce requires a Merge function.", nameof(options));
+            }
+
+            if (options.MaxCount < options.Capacity)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), options.MaxCount, "MaxCount must be at least Capacity.");
+            }
+
+            Capacity = options.Capacity;
+            MaxCount = options.MaxCount ?? (int)Math.Min(2L * Capacity, int.MaxValue);
+            Strategy = options.OverflowStrategy;
+            Merge = options.Merge;
+            CanDrop = options.CanDrop;
+            ItemDropped = options.ItemDropped;
+
+            if (Strategy == OverflowStrategy.Wait)
+            {
+                int resumeAt = options.ResumeWritingAt ?? Capacity / 2;
+                if (resumeAt < 0 || resumeAt >= Capacity)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(options), resumeAt, "ResumeWritingAt must be at least 0 and less than Capacity.");
+                }
+
+                ResumeWritingAt = resumeAt;
+            }
+        }
+
+        public int Capacity { get; }
+
+        public int MaxCount { get; }
+
+        public OverflowStrategy Strategy { get; }
+
+        public ResponseBufferMerge<T>? Merge { get; }
+
+        public Func<T, bool>? CanDrop { get; }
+
+        public Action<T>? ItemDropped { get; }
+
+        /// <summary>Where writers resume under <see cref="OverflowStrategy.Wait"/>; 0 under the other strategies.</summary>
+        public int ResumeWritingAt { get; }
     }
 
     /// <summary>Whom a write wakes: the reader parked on the reusable wait, and any other reader parked on a task.</summary>

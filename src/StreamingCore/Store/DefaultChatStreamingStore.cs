@@ -52,8 +52,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private readonly TimeSpan _waitingTimeout;
     private readonly OverflowStrategy _subscriberOverflow;
 
-    // Shared settings of every subscriber and observer queue (a ResponseBuffer copies them).
-    private readonly ResponseBufferOptions<ChatStreamingEvent> _queueOptions;
+    // The settings of every subscriber and observer queue, validated once and shared by all of them.
+    private readonly ResponseBuffer<ChatStreamingEvent>.Settings _queueSettings;
 
     // Guards changes to _observers (readers take the array without it).
     private readonly object _observersGate = new();
@@ -129,20 +129,20 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         _maxWaitingSubscribers = options.MaxWaitingSubscribers;
         _waitingTimeout = options.WaitingSubscriberTimeout;
         _waiting = _waitingTimeout == Timeout.InfiniteTimeSpan ? null : new WaitingSubscriptions(_timeProvider, _waitingTimeout, OnWaitExpired);
-        _queueOptions = new ResponseBufferOptions<ChatStreamingEvent>
+        _queueSettings = new ResponseBuffer<ChatStreamingEvent>.Settings(new ResponseBufferOptions<ChatStreamingEvent>
         {
             Capacity = options.SubscriberCapacity,
             OverflowStrategy = options.SubscriberOverflow,
             Merge = ChatEventMerge.Merge,
             CanDrop = ChatEventMerge.CanDrop,
             ItemDropped = OnEventDropped,
-        };
+        });
         _telemetry.Attach(this);
 
         Events = Observable.Create<ChatStreamingEvent>(observer =>
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var registration = new EventsObserver(this, observer, _queueOptions);
+            var registration = new EventsObserver(this, observer, _queueSettings);
             lock (_observersGate)
             {
                 _observers = [.. _observers, registration];
@@ -931,7 +931,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 $"Cannot wait for a response in conversation '{conversation.Id}': {_maxWaitingSubscribers} subscriptions already wait on conversations that have no response yet (MaxWaitingSubscribers).");
         }
 
-        subscription.Attach(conversation, _queueOptions);
+        subscription.Attach(conversation, _queueSettings);
         subscription.IsWaiting = waiting;
         subscription.CountsAsWaiting = limited;
         if (waiting)

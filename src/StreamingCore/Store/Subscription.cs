@@ -34,11 +34,11 @@ internal abstract class Subscription
     public Subscription? WaitingNext { get; set; }
 
     /// <summary>Makes it a live subscription of a conversation, once, under that conversation's lock, as it is registered.</summary>
-    public void Attach(Conversation conversation, ResponseBufferOptions<ChatStreamingEvent> bufferOptions)
+    public void Attach(Conversation conversation, ResponseBuffer<ChatStreamingEvent>.Settings bufferSettings)
     {
         Debug.Assert(Conversation is null, "A subscription is attached once.");
         Conversation = conversation;
-        Buffer = new ResponseBuffer<ChatStreamingEvent>(bufferOptions);
+        Buffer = new ResponseBuffer<ChatStreamingEvent>(bufferSettings);
     }
 
     /// <summary>Queues an event; returns true when the subscription is over (its response ended, or its queue refused the event).</summary>

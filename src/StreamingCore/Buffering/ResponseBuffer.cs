@@ -71,12 +71,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Null while writing is allowed; s_doneWritingSentinel or the completion error afterwards.
     private Exception? _doneWriting;
 
-    // Items dropped and merged so far.
-    private long _droppedCount;
-    private long _mergedCount;
-
-    // ItemDropped calls that threw.
-    private long _callbackFailureCount;
+    // Items dropped and merged, and failed ItemDropped calls; created at the first drop or merge, so that a queue that never
+    // overflows (an idle subscriber's) holds 8 bytes for them, not 24.
+    private Counters? _counters;
 
     /// <summary>Initializes a new buffer.</summary>
     /// <param name="options">The capacity, strategy and callbacks.</param>
@@ -120,17 +117,32 @@ public sealed class ResponseBuffer<T> : Channel<T>
     public OverflowStrategy Strategy => _settings.Strategy;
 
     /// <summary>Gets how many items have been dropped by <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/>.</summary>
-    public long DroppedCount => Interlocked.Read(ref _droppedCount);
+    public long DroppedCount => Volatile.Read(ref _counters) is { } counters ? Interlocked.Read(ref counters.Dropped) : 0;
 
     /// <summary>Gets how many incoming items have been merged into queued ones by <see cref="OverflowStrategy.Coalesce"/>.</summary>
-    public long MergedCount => Interlocked.Read(ref _mergedCount);
+    public long MergedCount => Volatile.Read(ref _counters) is { } counters ? Interlocked.Read(ref counters.Merged) : 0;
 
     /// <summary>
     /// Gets how many times <see cref="ResponseBufferOptions{T}.ItemDropped"/> threw. Such an exception never escapes
     /// the write that dropped the item (the write happened: <c>TryWrite</c> returns <see langword="true"/> and
     /// <c>WriteAsync</c> succeeds); it is counted here instead and the buffer keeps working.
     /// </summary>
-    public long CallbackFailureCount => Interlocked.Read(ref _callbackFailureCount);
+    public long CallbackFailureCount => Volatile.Read(ref _counters) is { } counters ? Interlocked.Read(ref counters.CallbackFailures) : 0;
+
+    // The counters, created under the lock at the first drop or merge; written under the lock, but for failed callbacks.
+    private Counters CountersLocked
+    {
+        get
+        {
+            if (_counters is not { } counters)
+            {
+                counters = new Counters();
+                Volatile.Write(ref _counters, counters);
+            }
+
+            return counters;
+        }
+    }
 
     /// <summary>What <c>Writer.TryWrite</c> does; the chat store calls it directly, one indirection less per event and subscriber.</summary>
     internal bool TryWriteCore(T item)
@@ -197,7 +209,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
             if (dropped)
             {
-                _droppedCount++;
+                CountersLocked.Dropped++;
             }
         }
 
@@ -224,7 +236,8 @@ public sealed class ResponseBuffer<T> : Channel<T>
         catch (Exception)
         {
             // The write already happened, so the writer must see success; the count keeps the failure visible.
-            Interlocked.Increment(ref _callbackFailureCount);
+            // Outside the lock, after the drop that created the counters.
+            Interlocked.Increment(ref _counters!.CallbackFailures);
         }
     }
 
@@ -309,7 +322,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
             {
                 case MergeResult.Merged:
                     _items[i] = merged;
-                    _mergedCount++;
+                    CountersLocked.Merged++;
                     return true;
                 case MergeResult.Blocked:
                     return false;
@@ -730,6 +743,14 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
         /// <summary>Where writers resume under <see cref="OverflowStrategy.Wait"/>; 0 under the other strategies.</summary>
         public int ResumeWritingAt { get; }
+    }
+
+    /// <summary>What the buffer counts when it overflows; see <see cref="_counters"/>.</summary>
+    private sealed class Counters
+    {
+        public long Dropped;
+        public long Merged;
+        public long CallbackFailures;
     }
 
     /// <summary>Whom a write wakes: the reader parked on the reusable wait, and any other reader parked on a task.</summary>

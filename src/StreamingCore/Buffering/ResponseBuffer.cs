@@ -47,10 +47,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // 1 once the buffer signalled completion (Completion, if created later, is completed at once).
     private int _completionSignalled;
 
-    // Strategy settings copied from the options at construction.
-    private readonly ResponseBufferMerge<T>? _merge;
-    private readonly Func<T, bool>? _canDrop;
-    private readonly Action<T>? _itemDropped;
+    // The capacity, strategy and callbacks, copied from the options at construction; shared by the buffers built from one
+    // Settings (the chat store's subscriber queues), which saves their bytes in every queue.
+    private readonly Settings _settings;
 
     // Wait strategy only: tracks the count against capacity and resume point, and parks writers.
     private readonly BackpressureHandler? _backpressure;
@@ -72,12 +71,9 @@ public sealed class ResponseBuffer<T> : Channel<T>
     // Null while writing is allowed; s_doneWritingSentinel or the completion error afterwards.
     private Exception? _doneWriting;
 
-    // Items dropped and merged so far.
-    private long _droppedCount;
-    private long _mergedCount;
-
-    // ItemDropped calls that threw.
-    private long _callbackFailureCount;
+    // Items dropped and merged, and failed ItemDropped calls; created at the first drop or merge, so that a queue that never
+    // overflows (an idle subscriber's) holds 8 bytes for them, not 24.
+    private Counters? _counters;
 
     /// <summary>Initializes a new buffer.</summary>
     /// <param name="options">The capacity, strategy and callbacks.</param>
@@ -85,40 +81,17 @@ public sealed class ResponseBuffer<T> : Channel<T>
     /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, the resume point is not below it, or MaxCount is below it.</exception>
     /// <exception cref="ArgumentException">The strategy is undefined, or <see cref="OverflowStrategy.Coalesce"/> has no merge function.</exception>
     public ResponseBuffer(ResponseBufferOptions<T> options)
+        : this(new Settings(options))
     {
-        Guard.NotNull(options);
-        Guard.Positive(options.Capacity, "options.Capacity");
-        if (!Enum.IsDefined(options.OverflowStrategy))
+    }
+
+    /// <summary>Initializes a new buffer with settings already validated, shared with other buffers.</summary>
+    internal ResponseBuffer(Settings settings)
+    {
+        _settings = settings;
+        if (settings.Strategy == OverflowStrategy.Wait)
         {
-            throw new ArgumentException($"OverflowStrategy {(int)options.OverflowStrategy} is not a defined value.", nameof(options));
-        }
-
-        if (options.OverflowStrategy == OverflowStrategy.Coalesce && options.Merge is null)
-        {
-            throw new ArgumentException("OverflowStrategy.Coalesce requires a Merge function.", nameof(options));
-        }
-
-        if (options.MaxCount < options.Capacity)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxCount, "MaxCount must be at least Capacity.");
-        }
-
-        Capacity = options.Capacity;
-        MaxCount = options.MaxCount ?? (int)Math.Min(2L * Capacity, int.MaxValue);
-        Strategy = options.OverflowStrategy;
-        _merge = options.Merge;
-        _canDrop = options.CanDrop;
-        _itemDropped = options.ItemDropped;
-
-        if (Strategy == OverflowStrategy.Wait)
-        {
-            int resumeAt = options.ResumeWritingAt ?? Capacity / 2;
-            if (resumeAt < 0 || resumeAt >= Capacity)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), resumeAt, "ResumeWritingAt must be at least 0 and less than Capacity.");
-            }
-
-            _backpressure = new BackpressureHandler(new BackpressureOptions { HighWatermark = Capacity, LowWatermark = resumeAt });
+            _backpressure = new BackpressureHandler(new BackpressureOptions { HighWatermark = settings.Capacity, LowWatermark = settings.ResumeWritingAt });
         }
 
         Reader = new BufferReader(this);
@@ -132,29 +105,44 @@ public sealed class ResponseBuffer<T> : Channel<T>
     private object Gate => _items;
 
     /// <summary>Gets the number of items held before the overflow strategy applies.</summary>
-    public int Capacity { get; }
+    public int Capacity => _settings.Capacity;
 
     /// <summary>
     /// Gets the most items the buffer ever holds (<see cref="ResponseBufferOptions{T}.MaxCount"/>, by default twice
     /// <see cref="Capacity"/>): past it, a write the strategy would keep is refused as under <see cref="OverflowStrategy.Reject"/>.
     /// </summary>
-    public int MaxCount { get; }
+    public int MaxCount => _settings.MaxCount;
 
     /// <summary>Gets the overflow strategy.</summary>
-    public OverflowStrategy Strategy { get; }
+    public OverflowStrategy Strategy => _settings.Strategy;
 
     /// <summary>Gets how many items have been dropped by <see cref="OverflowStrategy.DropOldest"/> or <see cref="OverflowStrategy.DropNewest"/>.</summary>
-    public long DroppedCount => Interlocked.Read(ref _droppedCount);
+    public long DroppedCount => Volatile.Read(ref _counters) is { } counters ? Interlocked.Read(ref counters.Dropped) : 0;
 
     /// <summary>Gets how many incoming items have been merged into queued ones by <see cref="OverflowStrategy.Coalesce"/>.</summary>
-    public long MergedCount => Interlocked.Read(ref _mergedCount);
+    public long MergedCount => Volatile.Read(ref _counters) is { } counters ? Interlocked.Read(ref counters.Merged) : 0;
 
     /// <summary>
     /// Gets how many times <see cref="ResponseBufferOptions{T}.ItemDropped"/> threw. Such an exception never escapes
     /// the write that dropped the item (the write happened: <c>TryWrite</c> returns <see langword="true"/> and
     /// <c>WriteAsync</c> succeeds); it is counted here instead and the buffer keeps working.
     /// </summary>
-    public long CallbackFailureCount => Interlocked.Read(ref _callbackFailureCount);
+    public long CallbackFailureCount => Volatile.Read(ref _counters) is { } counters ? Interlocked.Read(ref counters.CallbackFailures) : 0;
+
+    // The counters, created under the lock at the first drop or merge; written under the lock, but for failed callbacks.
+    private Counters CountersLocked
+    {
+        get
+        {
+            if (_counters is not { } counters)
+            {
+                counters = new Counters();
+                Volatile.Write(ref _counters, counters);
+            }
+
+            return counters;
+        }
+    }
 
     /// <summary>What <c>Writer.TryWrite</c> does; the chat store calls it directly, one indirection less per event and subscriber.</summary>
     internal bool TryWriteCore(T item)
@@ -221,7 +209,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
             if (dropped)
             {
-                _droppedCount++;
+                CountersLocked.Dropped++;
             }
         }
 
@@ -236,19 +224,20 @@ public sealed class ResponseBuffer<T> : Channel<T>
 
     private void ReportDropped(T item)
     {
-        if (_itemDropped is null)
+        if (_settings.ItemDropped is not { } itemDropped)
         {
             return;
         }
 
         try
         {
-            _itemDropped(item);
+            itemDropped(item);
         }
         catch (Exception)
         {
             // The write already happened, so the writer must see success; the count keeps the failure visible.
-            Interlocked.Increment(ref _callbackFailureCount);
+            // Outside the lock, after the drop that created the counters.
+            Interlocked.Increment(ref _counters!.CallbackFailures);
         }
     }
 
@@ -310,7 +299,7 @@ public sealed class ResponseBuffer<T> : Channel<T>
         return true;
     }
 
-    private bool CanDrop(T item) => _canDrop is null || _canDrop(item);
+    private bool CanDrop(T item) => _settings.CanDrop is not { } canDrop || canDrop(item);
 
     private int FindOldestDroppableLocked()
     {
@@ -329,11 +318,11 @@ public sealed class ResponseBuffer<T> : Channel<T>
     {
         for (int i = _items.Count - 1; i >= 0; i--)
         {
-            switch (_merge!(_items[i], item, out T merged))
+            switch (_settings.Merge!(_items[i], item, out T merged))
             {
                 case MergeResult.Merged:
                     _items[i] = merged;
-                    _mergedCount++;
+                    CountersLocked.Merged++;
                     return true;
                 case MergeResult.Blocked:
                     return false;
@@ -427,10 +416,32 @@ public sealed class ResponseBuffer<T> : Channel<T>
     }
 
     private ValueTask<bool> WaitToReadCore(CancellationToken cancellationToken)
+        => TryParkReader(cancellationToken, forwarded: false, out ValueTask<bool> ready, out short token)
+            ? new ValueTask<bool>(ReaderWait, token)
+            : ready;
+
+    /// <summary>
+    /// WaitToReadAsync for the one reader that hands the queue's reusable wait to its own caller (the chat store's subscription,
+    /// whose MoveNextAsync completes when this wait does, with no continuation and no wait object of its own).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="ready">When it need not wait, what WaitToReadAsync would return (completed).</param>
+    /// <param name="token">When it waits, the token of the wait on <see cref="ReadWait"/>.</param>
+    /// <returns>True when it waits on <see cref="ReadWait"/>; false when <paramref name="ready"/> is the outcome.</returns>
+    /// <exception cref="InvalidOperationException">Another reader owns the reusable wait: the caller must be the only reader.</exception>
+    internal bool TryParkReader(CancellationToken cancellationToken, out ValueTask<bool> ready, out short token)
+        => TryParkReader(cancellationToken, forwarded: true, out ready, out token);
+
+    /// <summary>The reusable wait that <see cref="TryParkReader(CancellationToken, out ValueTask{bool}, out short)"/> parks on.</summary>
+    internal IValueTaskSource<bool> ReadWait => ReaderWait;
+
+    private bool TryParkReader(CancellationToken cancellationToken, bool forwarded, out ValueTask<bool> ready, out short token)
     {
+        token = 0;
         if (cancellationToken.IsCancellationRequested)
         {
-            return ValueTask.FromCanceled<bool>(cancellationToken);
+            ready = ValueTask.FromCanceled<bool>(cancellationToken);
+            return false;
         }
 
         TaskCompletionSource<bool> waiter;
@@ -438,14 +449,16 @@ public sealed class ResponseBuffer<T> : Channel<T>
         {
             if (_items.Count > 0)
             {
-                return new ValueTask<bool>(true);
+                ready = new ValueTask<bool>(true);
+                return false;
             }
 
             if (_doneWriting is not null)
             {
-                return _doneWriting == s_doneWritingSentinel
+                ready = _doneWriting == s_doneWritingSentinel
                     ? new ValueTask<bool>(false)
                     : ValueTask.FromException<bool>(_doneWriting);
+                return false;
             }
 
             // The usual case, one reader: the reusable wait, as Channel<T>'s own readers wait.
@@ -453,13 +466,22 @@ public sealed class ResponseBuffer<T> : Channel<T>
             {
                 // Parked before the token is registered: a token cancelled meanwhile calls back at once and must find the wait.
                 _readerParked = true;
-                return new ValueTask<bool>(ReaderWait, ReaderWait.Arm(cancellationToken));
+                token = ReaderWait.Arm(cancellationToken);
+                ready = default;
+                return true;
+            }
+
+            if (forwarded)
+            {
+                // The caller returns the wait itself to its own awaiter, which a task-backed wait cannot be.
+                throw new InvalidOperationException("Another reader waits on this buffer; the forwarded wait requires a single reader.");
             }
 
             waiter = _readWaiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        return new ValueTask<bool>(waiter.Task.WaitAsync(cancellationToken));
+        ready = new ValueTask<bool>(waiter.Task.WaitAsync(cancellationToken));
+        return false;
     }
 
     /// <summary>The parked reader's token was cancelled: it stops waiting, unless a write or the completion woke it first.</summary>
@@ -657,6 +679,78 @@ public sealed class ResponseBuffer<T> : Channel<T>
             await _backpressure.WaitAsync(ct).ConfigureAwait(false);
             return Volatile.Read(ref _doneWriting) is null;
         }
+    }
+
+    /// <summary>
+    /// A buffer's capacity, strategy and callbacks, validated and copied from its options. Immutable, so that buffers built
+    /// alike can share one: the chat store builds every subscriber queue from one, instead of each queue holding them.
+    /// </summary>
+    internal sealed class Settings
+    {
+        /// <summary>Validates and copies the options, as the public constructor does.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">The capacity is not positive, the resume point is not below it, or MaxCount is below it.</exception>
+        /// <exception cref="ArgumentException">The strategy is undefined, or <see cref="OverflowStrategy.Coalesce"/> has no merge function.</exception>
+        public Settings(ResponseBufferOptions<T> options)
+        {
+            Guard.NotNull(options);
+            Guard.Positive(options.Capacity, "options.Capacity");
+            if (!Enum.IsDefined(options.OverflowStrategy))
+            {
+                throw new ArgumentException($"OverflowStrategy {(int)options.OverflowStrategy} is not a defined value.", nameof(options));
+            }
+
+            if (options.OverflowStrategy == OverflowStrategy.Coalesce && options.Merge is null)
+            {
+                throw new ArgumentException("OverflowStrategy.Coalesce requires a Merge function.", nameof(options));
+            }
+
+            if (options.MaxCount < options.Capacity)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), options.MaxCount, "MaxCount must be at least Capacity.");
+            }
+
+            Capacity = options.Capacity;
+            MaxCount = options.MaxCount ?? (int)Math.Min(2L * Capacity, int.MaxValue);
+            Strategy = options.OverflowStrategy;
+            Merge = options.Merge;
+            CanDrop = options.CanDrop;
+            ItemDropped = options.ItemDropped;
+
+            if (Strategy == OverflowStrategy.Wait)
+            {
+                int resumeAt = options.ResumeWritingAt ?? Capacity / 2;
+                if (resumeAt < 0 || resumeAt >= Capacity)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(options), resumeAt, "ResumeWritingAt must be at least 0 and less than Capacity.");
+                }
+
+                ResumeWritingAt = resumeAt;
+            }
+        }
+
+        public int Capacity { get; }
+
+        public int MaxCount { get; }
+
+        public OverflowStrategy Strategy { get; }
+
+        public ResponseBufferMerge<T>? Merge { get; }
+
+        public Func<T, bool>? CanDrop { get; }
+
+        public Action<T>? ItemDropped { get; }
+
+        /// <summary>Where writers resume under <see cref="OverflowStrategy.Wait"/>; 0 under the other strategies.</summary>
+        public int ResumeWritingAt { get; }
+    }
+
+    /// <summary>What the buffer counts when it overflows; see <see cref="_counters"/>.</summary>
+    private sealed class Counters
+    {
+        public long Dropped;
+        public long Merged;
+        public long CallbackFailures;
     }
 
     /// <summary>Whom a write wakes: the reader parked on the reusable wait, and any other reader parked on a task.</summary>

@@ -55,8 +55,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
     private readonly TimeSpan _waitingTimeout;
     private readonly OverflowStrategy _subscriberOverflow;
 
-    // Shared settings of every subscriber and observer queue (a ResponseBuffer copies them).
-    private readonly ResponseBufferOptions<ChatStreamingEvent> _queueOptions;
+    // The settings of every subscriber and observer queue, validated once and shared by all of them.
+    private readonly ResponseBuffer<ChatStreamingEvent>.Settings _queueSettings;
 
     // Guards changes to _observers (readers take the array without it).
     private readonly object _observersGate = new();
@@ -133,20 +133,20 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         _maxWaitingSubscribers = options.MaxWaitingSubscribers;
         _waitingTimeout = options.WaitingSubscriberTimeout;
         _waiting = _waitingTimeout == Timeout.InfiniteTimeSpan ? null : new WaitingSubscriptions(_timeProvider, _waitingTimeout, OnWaitExpired);
-        _queueOptions = new ResponseBufferOptions<ChatStreamingEvent>
+        _queueSettings = new ResponseBuffer<ChatStreamingEvent>.Settings(new ResponseBufferOptions<ChatStreamingEvent>
         {
             Capacity = options.SubscriberCapacity,
             OverflowStrategy = options.SubscriberOverflow,
             Merge = ChatEventMerge.Merge,
             CanDrop = ChatEventMerge.CanDrop,
             ItemDropped = OnEventDropped,
-        };
+        });
         _telemetry.Attach(this);
 
         Events = Observable.Create<ChatStreamingEvent>(observer =>
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var registration = new EventsObserver(this, observer, _queueOptions);
+            var registration = new EventsObserver(this, observer, _queueSettings);
             lock (_observersGate)
             {
                 _observers = [.. _observers, registration];
@@ -786,7 +786,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         Guard.ConversationId(conversationId);
         Guard.NotNegative(afterSequence);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return SubscribeCoreAsync(conversationId, epoch: null, afterSequence, cancellationToken);
+        return new SubscriptionEnumerator(this, conversationId, epoch: null, afterSequence, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -796,71 +796,19 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         Guard.ConversationId(conversationId);
         Guard.Position(after);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return SubscribeCoreAsync(conversationId, after.Epoch, after.Sequence, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<ChatStreamingEvent> SubscribeCoreAsync(string conversationId, string? epoch, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        (ChatStreamingEvent[] replay, Subscription? live) = OpenSubscription(conversationId, epoch, afterSequence);
-
-        // The events of the live burst being delivered; rented at the first live event, so an idle subscription holds none.
-        ChatStreamingEvent[]? burst = null;
-        try
-        {
-            foreach (ChatStreamingEvent streamingEvent in replay)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return streamingEvent;
-            }
-
-            if (live is null)
-            {
-                yield break;
-            }
-
-            // Read the queue directly rather than through ReadAllAsync (one async state machine per event, not two), a burst at
-            // a time: the producer writes the queue under its lock, and a reader on another core that took the lock per event
-            // kept the producer spinning on it. A burst taken is delivered: the subscriber has it, as it has what it read.
-            // (No local holds an event across a yield: every field of this state machine is memory an idle subscription holds.)
-            while (await live.Buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                burst ??= ArrayPool<ChatStreamingEvent>.Shared.Rent(ChatStreamingConstants.SubscriberReadBurst);
-                int count;
-                while ((count = live.Buffer.TryReadMany(burst.AsSpan(0, ChatStreamingConstants.SubscriberReadBurst))) > 0)
-                {
-                    for (int i = 0; i < count; i++)
-                    {
-                        yield return ChatEventMerge.Materialize(burst[i]);
-                    }
-
-                    // What was delivered is not kept alive by the pooled array.
-                    Array.Clear(burst, 0, count);
-                }
-            }
-        }
-        finally
-        {
-            if (burst is not null)
-            {
-                ArrayPool<ChatStreamingEvent>.Shared.Return(burst, clearArray: true);
-            }
-
-            if (live is not null)
-            {
-                Detach(live);
-            }
-        }
+        return new SubscriptionEnumerator(this, conversationId, after.Epoch, after.Sequence, cancellationToken);
     }
 
     /// <summary>
     /// Takes the replay snapshot and registers the live queue under the conversation's lock, so that every event
     /// after the resume point is in exactly one of them.
     /// </summary>
+    /// <param name="subscription">The subscription; registered (attached to the conversation) when it has live events to wait for.</param>
     /// <param name="conversationId">The conversation.</param>
     /// <param name="epoch">The epoch of a <see cref="ChatStreamPosition"/>; null for the sequence-only overload.</param>
     /// <param name="afterSequence">The last sequence the caller has; with no epoch, 0 is the conversation's current response.</param>
-    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscription(string conversationId, string? epoch, long afterSequence)
+    /// <returns>The events to replay, and whether the subscription was registered for live events.</returns>
+    internal (ChatStreamingEvent[] Replay, bool Live) OpenSubscription(Subscription subscription, string conversationId, string? epoch, long afterSequence)
     {
         // "Current response" is the only request a conversation that does not exist yet can satisfy (by waiting).
         bool current = epoch is null && afterSequence == 0;
@@ -893,7 +841,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
                 try
                 {
-                    return OpenSubscriptionLocked(conversation, epoch, afterSequence, current);
+                    return OpenSubscriptionLocked(subscription, conversation, epoch, afterSequence, current);
                 }
                 finally
                 {
@@ -903,7 +851,7 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         }
     }
 
-    private (ChatStreamingEvent[] Replay, Subscription? Live) OpenSubscriptionLocked(Conversation conversation, string? epoch, long afterSequence, bool current)
+    private (ChatStreamingEvent[] Replay, bool Live) OpenSubscriptionLocked(Subscription subscription, Conversation conversation, string? epoch, long afterSequence, bool current)
     {
         if (current)
         {
@@ -911,10 +859,11 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             ResponseLog? response = conversation.Current;
             if (response is null)
             {
-                return ([], RegisterLocked(conversation));
+                RegisterLocked(subscription, conversation);
+                return ([], true);
             }
 
-            return (response.CopyAfter(0), response.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+            return OpenLocked(subscription, conversation, response, afterSequence: 0);
         }
 
         if (epoch is not null && !string.Equals(epoch, conversation.Origin.Epoch, StringComparison.Ordinal))
@@ -939,7 +888,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
         if (afterSequence == last)
         {
             // Up to date: the rest of the active response, or the next response to start.
-            return ([], RegisterLocked(conversation));
+            RegisterLocked(subscription, conversation);
+            return ([], true);
         }
 
         ResponseLog? retained = conversation.FindResponse(afterSequence + 1);
@@ -948,11 +898,23 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
             throw NotRetained(conversation.Id, epoch, afterSequence, $"the oldest retained sequence is {conversation.OldestRetainedSequence}");
         }
 
-        ChatStreamingEvent[] replay = retained.CopyAfter(afterSequence);
-        return (replay, retained.Outcome == ChatResponseOutcome.Streaming ? RegisterLocked(conversation) : null);
+        return OpenLocked(subscription, conversation, retained, afterSequence);
     }
 
-    private Subscription RegisterLocked(Conversation conversation)
+    // A response's events after the resume point, and the live queue for the rest of it while it streams.
+    private (ChatStreamingEvent[] Replay, bool Live) OpenLocked(Subscription subscription, Conversation conversation, ResponseLog response, long afterSequence)
+    {
+        ChatStreamingEvent[] replay = response.CopyAfter(afterSequence);
+        bool live = response.Outcome == ChatResponseOutcome.Streaming;
+        if (live)
+        {
+            RegisterLocked(subscription, conversation);
+        }
+
+        return (replay, live);
+    }
+
+    private void RegisterLocked(Subscription subscription, Conversation conversation)
     {
         if (conversation.Subscribers.Length >= _maxSubscribers)
         {
@@ -977,7 +939,9 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 $"Cannot wait for a response in conversation '{conversation.Id}': {_maxWaitingSubscribers} subscriptions already wait on conversations that have no response yet (MaxWaitingSubscribers).");
         }
 
-        var subscription = new Subscription(conversation, _queueOptions) { IsWaiting = waiting, CountsAsWaiting = limited };
+        subscription.Attach(conversation, _queueSettings);
+        subscription.IsWaiting = waiting;
+        subscription.CountsAsWaiting = limited;
         if (waiting)
         {
             _waiting?.Add(subscription);
@@ -985,7 +949,6 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
 
         conversation.Subscribers = [.. conversation.Subscribers, subscription];
         Interlocked.Increment(ref _subscribers);
-        return subscription;
     }
 
     private void StopWaitingLocked(Subscription subscription)
@@ -1044,7 +1007,8 @@ public sealed class DefaultChatStreamingStore : IChatStreamingStore, IDisposable
                 ? $"Cannot resume conversation '{conversationId}' after sequence {afterSequence}: the events after it are no longer retained ({why}). Subscribe with afterSequence 0 for the current response."
                 : $"Cannot resume conversation '{conversationId}' after position {new ChatStreamPosition(epoch, afterSequence)}: the events after it are not retained ({why}). Subscribe with afterSequence 0 for the current response.");
 
-    private void Detach(Subscription subscription)
+    /// <summary>Ends a live subscription: out of its conversation (and the waiting list), its queue completed.</summary>
+    internal void Detach(Subscription subscription)
     {
         Conversation conversation = subscription.Conversation;
         lock (conversation.Gate)

@@ -15,11 +15,11 @@ internal sealed class EventsObserver : IDisposable
     // Stops the pump when the observer unsubscribes.
     private readonly CancellationTokenSource _unsubscribed = new();
 
-    public EventsObserver(DefaultChatStreamingStore store, IObserver<ChatStreamingEvent> observer, ResponseBufferOptions<ChatStreamingEvent> bufferOptions)
+    public EventsObserver(DefaultChatStreamingStore store, IObserver<ChatStreamingEvent> observer, ResponseBuffer<ChatStreamingEvent>.Settings bufferSettings)
     {
         _store = store;
         _observer = observer;
-        Buffer = new ResponseBuffer<ChatStreamingEvent>(bufferOptions);
+        Buffer = new ResponseBuffer<ChatStreamingEvent>(bufferSettings);
     }
 
     public ResponseBuffer<ChatStreamingEvent> Buffer { get; }

@@ -1,11 +1,19 @@
+using System.Diagnostics;
+
 namespace StreamingCore;
 
-/// <summary>A live subscription to one conversation: its own bounded queue, filled under the conversation's lock.</summary>
-internal sealed class Subscription(Conversation conversation, ResponseBufferOptions<ChatStreamingEvent> bufferOptions)
+/// <summary>
+/// A live subscription to one conversation: its own bounded queue, filled under the conversation's lock. Abstract because
+/// the one kind, <see cref="SubscriptionEnumerator"/>, is also the enumerator that reads it: one object per idle subscriber
+/// instead of two.
+/// </summary>
+internal abstract class Subscription
 {
-    public Conversation Conversation { get; } = conversation;
+    /// <summary>The conversation; set by <see cref="Attach"/>, before the subscription is registered anywhere.</summary>
+    public Conversation Conversation { get; private set; } = null!;
 
-    public ResponseBuffer<ChatStreamingEvent> Buffer { get; } = new(bufferOptions);
+    /// <summary>The queue; set by <see cref="Attach"/> (a subscription that only replays never has one).</summary>
+    public ResponseBuffer<ChatStreamingEvent> Buffer { get; private set; } = null!;
 
     /// <summary>True while it waits for a response to start (WaitingSubscriberTimeout applies); under the conversation's lock.</summary>
     public bool IsWaiting { get; set; }
@@ -24,6 +32,14 @@ internal sealed class Subscription(Conversation conversation, ResponseBufferOpti
 
     /// <inheritdoc cref="WaitingPrevious"/>
     public Subscription? WaitingNext { get; set; }
+
+    /// <summary>Makes it a live subscription of a conversation, once, under that conversation's lock, as it is registered.</summary>
+    public void Attach(Conversation conversation, ResponseBuffer<ChatStreamingEvent>.Settings bufferSettings)
+    {
+        Debug.Assert(Conversation is null, "A subscription is attached once.");
+        Conversation = conversation;
+        Buffer = new ResponseBuffer<ChatStreamingEvent>(bufferSettings);
+    }
 
     /// <summary>Queues an event; returns true when the subscription is over (its response ended, or its queue refused the event).</summary>
     public bool Deliver(in ChatStreamingEvent streamingEvent)

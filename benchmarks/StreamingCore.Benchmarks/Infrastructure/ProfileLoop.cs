@@ -19,8 +19,8 @@ namespace StreamingCore.Benchmarks.Infrastructure;
 /// perf report -i same.data --no-children --sort dso,symbol --stdio -g none
 /// </code>
 /// Modes: <c>same</c> (publish and receive on one thread), <c>publish</c> (publish with no subscriber), <c>cross</c>
-/// (a producer task and a consumer task; third argument the subscriber capacity), <c>many</c> (10,000 conversations, a
-/// consumer task each).
+/// (a producer task and a consumer task; third argument the subscriber capacity; <c>--rounds</c> prints each round of
+/// 100,000 events with how often the consumer parked), <c>many</c> (10,000 conversations, a consumer task each).
 /// </remarks>
 internal static class ProfileLoop
 {
@@ -48,7 +48,7 @@ internal static class ProfileLoop
             {
                 "same" => await SameThreadAsync(store),
                 "publish" => PublishOnly(store),
-                "cross" => await CrossThreadAsync(store),
+                "cross" => await CrossThreadAsync(store, round, args.Contains("--rounds") ? output : null),
                 "many" => await ManyConversationsAsync(store, round),
                 _ => throw new ArgumentException($"Unknown profile mode '{mode}': same, publish, cross or many.", nameof(args)),
             };
@@ -93,19 +93,31 @@ internal static class ProfileLoop
         return 1_000;
     }
 
-    private static async Task<long> CrossThreadAsync(DefaultChatStreamingStore store)
+    private static async Task<long> CrossThreadAsync(DefaultChatStreamingStore store, Stopwatch round, TextWriter? rounds)
     {
         const int Deltas = 100_000;
         ChatStreamingEvent delta = ChatStreamingEvent.Delta("cross", "tok");
         store.Publish(ChatStreamingEvent.Started("cross"));
         IAsyncEnumerator<ChatStreamingEvent> subscription = store.SubscribeAsync("cross").GetAsyncEnumerator();
         await subscription.MoveNextAsync();
-        Task consumer = Task.Run(async () =>
+        // A MoveNextAsync that does not complete at once is a park: the consumer found the queue empty and waits to be woken.
+        Task<long> consumer = Task.Run(async () =>
         {
+            long parks = 0;
             await using (subscription)
             {
-                while (await subscription.MoveNextAsync())
+                while (true)
                 {
+                    ValueTask<bool> move = subscription.MoveNextAsync();
+                    if (!move.IsCompleted)
+                    {
+                        parks++;
+                    }
+
+                    if (!await move)
+                    {
+                        return parks;
+                    }
                 }
             }
         });
@@ -118,7 +130,12 @@ internal static class ProfileLoop
 
             store.Publish(ChatStreamingEvent.Finished("cross"));
         });
-        await consumer;
+        long parked = await consumer;
+        if (rounds is not null)
+        {
+            rounds.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round: {round.Elapsed.TotalNanoseconds / Deltas:F0} ns per event, {parked} parks of the consumer"));
+        }
+
         return Deltas;
     }
 

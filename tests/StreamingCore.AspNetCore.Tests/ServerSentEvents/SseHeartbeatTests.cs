@@ -16,13 +16,7 @@ public class SseHeartbeatTests
     {
         const int Heartbeats = 5;
         await using TestApp app = await TestApp.StartAsync();
-        Task<SseStream> opening = SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
-
-        await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 1);
-        app.Time.Advance(TestApp.Heartbeat);
-        using SseStream stream = await opening.Guarded();
-        Assert.That(new[] { await stream.ReadLineAsync(), await stream.ReadLineAsync() }, Is.EqualTo(new[] { "retry: 3000", string.Empty }));
-        await ExpectHeartbeatAsync(stream);
+        using SseStream stream = await OpenPastFirstHeartbeatAsync(app);
 
         for (int i = 2; i <= Heartbeats; i++)
         {
@@ -43,12 +37,7 @@ public class SseHeartbeatTests
     public async Task The_move_that_heartbeats_overtook_delivers_every_event_once_in_order_and_the_cadence_holds()
     {
         await using TestApp app = await TestApp.StartAsync();
-        Task<SseStream> opening = SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
-        await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 1);
-        app.Time.Advance(TestApp.Heartbeat);
-        using SseStream stream = await opening.Guarded();
-        Assert.That(new[] { await stream.ReadLineAsync(), await stream.ReadLineAsync() }, Is.EqualTo(new[] { "retry: 3000", string.Empty }));
-        await ExpectHeartbeatAsync(stream);
+        using SseStream stream = await OpenPastFirstHeartbeatAsync(app);
 
         // Two more heartbeats overtake the same MoveNextAsync; the subscription is still the first one.
         for (int i = 2; i <= 3; i++)
@@ -85,12 +74,7 @@ public class SseHeartbeatTests
     public async Task The_app_stopping_while_heartbeats_overtook_the_move_ends_the_body_and_releases_the_subscription()
     {
         await using TestApp app = await TestApp.StartAsync();
-        Task<SseStream> opening = SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
-        await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 1);
-        app.Time.Advance(TestApp.Heartbeat);
-        using SseStream stream = await opening.Guarded();
-        Assert.That(new[] { await stream.ReadLineAsync(), await stream.ReadLineAsync() }, Is.EqualTo(new[] { "retry: 3000", string.Empty }));
-        await ExpectHeartbeatAsync(stream);
+        using SseStream stream = await OpenPastFirstHeartbeatAsync(app);
         await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 2);
 
         // No clock moves: the stop alone ends the wait.
@@ -98,6 +82,18 @@ public class SseHeartbeatTests
 
         Assert.That(await stream.ReadLineAsync(), Is.Null, "the body ended");
         await app.Store.Released.WaitForAsync(1);
+    }
+
+    /// <summary>Opens the conversation's stream; its headers come with the first heartbeat, one interval in.</summary>
+    private static async Task<SseStream> OpenPastFirstHeartbeatAsync(TestApp app)
+    {
+        Task<SseStream> opening = SseStream.OpenAsync(app.Client, TestApp.EventsPath(Conversation));
+        await app.Time.WaitForTimersAsync(TestApp.Heartbeat, 1);
+        app.Time.Advance(TestApp.Heartbeat);
+        SseStream stream = await opening.Guarded();
+        Assert.That(new[] { await stream.ReadLineAsync(), await stream.ReadLineAsync() }, Is.EqualTo(new[] { "retry: 3000", string.Empty }));
+        await ExpectHeartbeatAsync(stream);
+        return stream;
     }
 
     private static async Task ExpectHeartbeatAsync(SseStream stream)

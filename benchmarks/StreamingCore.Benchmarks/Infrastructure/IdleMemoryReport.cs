@@ -42,7 +42,7 @@ internal static class IdleMemoryReport
             long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             Check(store.WaitingSubscriberCount == count, $"{store.WaitingSubscriberCount} subscriptions wait, not {count}");
             output.WriteLine(string.Create(inv, $"| idle subscriptions (each a consumer task awaiting SubscribeAsync on its own conversation, TimeProvider.System) | {count:N0} |"));
-            output.WriteLine(string.Create(inv, $"| heap held per idle subscription (conversation, subscription, queue, parked reader, SubscribeAsync's and the consumer's state machines, token registration) | {(double)held / count:N0} B |"));
+            output.WriteLine(string.Create(inv, $"| heap held per idle subscription (conversation, subscription, queue, parked reader, the consumer's state machine, token registration) | {(double)held / count:N0} B |"));
             output.WriteLine(string.Create(inv, $"| bytes allocated per idle subscription to set it up | {(double)allocated / count:N0} B |"));
 
             // Nothing happens while they wait: the store has no per-subscriber timer tick or poll (the wait timer fires once).

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using System.Threading.Tasks.Sources;
 
@@ -379,40 +380,11 @@ public sealed class ResponseBuffer<T> : Channel<T>
         return taken;
     }
 
+    // One item is a burst of one: the same lock, accounting and wake-ups as TryReadMany.
     private bool TryReadCore([MaybeNullWhen(false)] out T item)
     {
-        bool completed = false;
-        TaskCompletionSource<bool>? writeWaiter = null;
-        lock (Gate)
-        {
-            if (_items.Count == 0)
-            {
-                item = default;
-                return false;
-            }
-
-            item = _items.RemoveFirst();
-            if (_doneWriting is null)
-            {
-                // After completion the level was reset to wake writers; nothing is tracked any more.
-                ReportReadLocked();
-            }
-
-            if (_writeWaiter is not null && HasWriteRoomLocked())
-            {
-                (writeWaiter, _writeWaiter) = (_writeWaiter, null);
-            }
-
-            completed = _doneWriting is not null && _items.Count == 0;
-        }
-
-        writeWaiter?.TrySetResult(true);
-        if (completed)
-        {
-            SignalCompletion();
-        }
-
-        return true;
+        item = default;
+        return TryReadMany(MemoryMarshal.CreateSpan(ref item!, 1)) == 1;
     }
 
     private ValueTask<bool> WaitToReadCore(CancellationToken cancellationToken)

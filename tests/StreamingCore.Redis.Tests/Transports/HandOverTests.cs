@@ -50,7 +50,7 @@ public class HandOverTests
         using var http = new HttpClient();
 
         List<WireEvent> received = [];
-        using (SseConnection onB = await SseConnection.OpenAsync(http, new Uri(_b.Address, RedisWebApp.EventsPath(Conversation))))
+        using (SseStream onB = await SseStream.OpenAsync(http, new Uri(_b.Address, RedisWebApp.EventsPath(Conversation)), requireSuccess: true, endWhenServerLeaves: true))
         {
             // Part of the response from B: Started and the three deltas so far.
             for (int i = 0; i < 4; i++)
@@ -72,7 +72,7 @@ public class HandOverTests
         published.AddRange(PublishDeltas(Conversation, 6, 8));
         published.Add(_a.Publish(ChatStreamingEvent.Finished(Conversation, new TokenUsage(5, 8))));
 
-        using (SseConnection onC = await SseConnection.OpenAsync(http, new Uri(_c.Address, RedisWebApp.EventsPath(Conversation)), lastEventId: received[^1].Id))
+        using (SseStream onC = await SseStream.OpenAsync(http, new Uri(_c.Address, RedisWebApp.EventsPath(Conversation)), lastEventId: received[^1].Id, requireSuccess: true, endWhenServerLeaves: true))
         {
             received.AddRange(await onC.ReadThroughAsync("finished"));
         }
@@ -194,7 +194,7 @@ public class HandOverTests
         const string Conversation = "follow";
         List<ChatStreamingEvent> published = [_a.Publish(ChatStreamingEvent.Started(Conversation))];
         using var http = new HttpClient();
-        using SseConnection onB = await SseConnection.OpenAsync(http, new Uri(_b.Address, RedisWebApp.EventsPath(Conversation)));
+        using SseStream onB = await SseStream.OpenAsync(http, new Uri(_b.Address, RedisWebApp.EventsPath(Conversation)), requireSuccess: true, endWhenServerLeaves: true);
         List<WireEvent> received = [await onB.NextAsync() ?? throw new AssertionException("B's stream ended at once")];
 
         // The first response read to its end; then the second, and the third right after it: each Started comes while B's
@@ -225,7 +225,7 @@ public class HandOverTests
         List<ChatStreamingEvent> published = [_a.Publish(ChatStreamingEvent.Started(Conversation)), .. PublishDeltas(Conversation, 1, 1)];
         published.Add(_a.Publish(ChatStreamingEvent.Finished(Conversation)));
         using var http = new HttpClient();
-        using (SseConnection exact = await SseConnection.OpenAsync(http, new Uri(_c.Address, RedisWebApp.EventsPath(Conversation)), published[0].Position.ToString()))
+        using (SseStream exact = await SseStream.OpenAsync(http, new Uri(_c.Address, RedisWebApp.EventsPath(Conversation)), published[0].Position.ToString(), requireSuccess: true, endWhenServerLeaves: true))
         {
             Assert.That((await exact.ReadThroughAsync("finished")).Select(e => e.Id), Is.EqualTo(published[1..].Select(e => e.Position.ToString())));
         }

@@ -30,7 +30,7 @@ public class ResumeBeforeWriteTests : DedicatedRedisServerTests
 
         // The client got "given " from A; A's writes have not reached Redis yet.
         using var http = new HttpClient();
-        using SseConnection onC = await SseConnection.OpenAsync(http, new Uri(c.Address, RedisWebApp.EventsPath(Conversation)), lastEventId: published[1].Position.ToString());
+        using SseStream onC = await SseStream.OpenAsync(http, new Uri(c.Address, RedisWebApp.EventsPath(Conversation)), lastEventId: published[1].Position.ToString(), requireSuccess: true, endWhenServerLeaves: true);
         List<WireEvent> resumed = await onC.ReadThroughAsync("finished");
 
         Assert.That(resumed.Select(e => e.Id), Is.EqualTo(published[2..].Select(e => e.Position.ToString())));

@@ -11,29 +11,6 @@ namespace StreamingCore.Testing.Contract;
 [TestFixtureSource(typeof(ContractTargets), nameof(ContractTargets.All))]
 public class EventsContract(IStoreTarget target) : StoreContract(target)
 {
-    /// <summary>Collects events until a given number of terminal events arrived.</summary>
-    private sealed class Recorder(int terminalsExpected) : IObserver<ChatStreamingEvent>
-    {
-        private int _terminals;
-
-        public List<ChatStreamingEvent> Events { get; } = [];
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void OnNext(ChatStreamingEvent value)
-        {
-            Events.Add(value);
-            if (value.IsTerminal && ++_terminals == terminalsExpected)
-            {
-                Done.TrySetResult();
-            }
-        }
-
-        public void OnError(Exception error) => Done.TrySetException(error);
-
-        public void OnCompleted() => Done.TrySetResult();
-    }
-
     private sealed class Thrower : IObserver<ChatStreamingEvent>
     {
         public int Calls { get; private set; }
@@ -61,7 +38,7 @@ public class EventsContract(IStoreTarget target) : StoreContract(target)
     {
         await using StoreUnderTest store = await CreateAsync();
         var thrower = new Thrower();
-        var recorder = new Recorder(terminalsExpected: 2);
+        var recorder = new EventRecorder(terminalsExpected: 2);
         using IDisposable bad = store.Producer.Events.Subscribe(thrower);
         using IDisposable good = store.Producer.Events.Subscribe(recorder);
 
@@ -85,7 +62,7 @@ public class EventsContract(IStoreTarget target) : StoreContract(target)
         await using StoreUnderTest store = await CreateAsync(o => o.SubscriberCapacity = 100_000);
         const int Conversations = 8;
         const int Deltas = 500;
-        var recorder = new Recorder(terminalsExpected: Conversations);
+        var recorder = new EventRecorder(terminalsExpected: Conversations);
         using IDisposable subscription = store.Producer.Events.Subscribe(recorder);
 
         await Task.WhenAll(Enumerable.Range(0, Conversations).Select(c => Task.Run(() =>

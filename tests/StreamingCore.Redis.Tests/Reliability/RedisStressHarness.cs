@@ -242,34 +242,11 @@ internal sealed class RedisStressHarness(RedisServer server, int seed)
         int deltas = random.Next(0, 80);
         for (int d = 0; d < deltas; d++)
         {
-            events.Enqueue(ChatStreamingEvent.Delta(id, Piece(random)));
+            events.Enqueue(ChatStreamingEvent.Delta(id, StressText.Piece(random, Pieces)));
         }
 
         events.Enqueue(random.Next(4) == 0 ? ChatStreamingEvent.Failed(id, "model error") : ChatStreamingEvent.Finished(id, new TokenUsage(random.Next(100), deltas)));
         return new ResponsePlan(conversation, index, (conversation + index) % 2, events);
-    }
-
-    private static string Piece(Random random)
-    {
-        int roll = random.Next(100);
-        if (roll < 2)
-        {
-            // Multi-kilobyte deltas (a tool result, a code block): several per batch make a large script call and message.
-            return new string((char)('a' + random.Next(26)), random.Next(2_000, 6_000));
-        }
-
-        if (roll < 60)
-        {
-            return Pieces[random.Next(Pieces.Length)];
-        }
-
-        var builder = new StringBuilder();
-        for (int i = random.Next(1, 12); i > 0; i--)
-        {
-            builder.Append((char)random.Next(0x20, 0x7F));
-        }
-
-        return builder.ToString();
     }
 
     /// <summary>

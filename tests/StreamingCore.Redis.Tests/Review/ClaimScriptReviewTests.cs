@@ -24,29 +24,10 @@ public sealed class ClaimScriptReviewTests
         await using Instances instances = await Instances.StartAsync(server.ConnectionString, 2).Guarded();
         RedisChatStreamingStore a = instances[0];
         RedisChatStreamingStore b = instances[1];
-        var ended = new TaskCompletionSource<ChatStreamingEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using IDisposable watch = a.Events.Subscribe(e =>
-        {
-            if (e.IsTerminal)
-            {
-                ended.TrySetResult(e);
-            }
-        });
-        ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
-        a.Publish(ChatStreamingEvent.Delta(Id, "written"));
-        await a.FlushAsync().Guarded();
+        (ChatStreamingEvent started, List<ChatStreamingEvent> taken, ChatStreamingEvent end) = await TakeOver.RunAsync(server, instances, a, b, Id);
         await using ConnectionMultiplexer redis = await server.ConnectAsync();
         IDatabase db = redis.GetDatabase();
-        string lease = $"{instances.Prefix}{{{Id}}}:lease";
-        await db.KeyDeleteAsync(lease);
-        List<ChatStreamingEvent> taken = b.PublishResponse(Id, "B's answer");
-        await b.FlushAsync().Guarded();
-        for (int i = 0; i < 5; i++)
-        {
-            a.Publish(ChatStreamingEvent.Delta(Id, $" unwritten {i}"));
-        }
-
-        ChatStreamingEvent end = await ended.Task.Guarded();
+        string lease = TakeOver.LeaseKey(instances, Id);
         Assert.That(end.Sequence, Is.EqualTo(8), "A's floor: Started, one written delta, five unwritten, the end");
 
         // A claims its next response after its floor, then dies before its Started reaches Redis.

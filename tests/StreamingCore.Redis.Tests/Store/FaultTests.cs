@@ -216,33 +216,10 @@ public sealed class FaultTests : DedicatedRedisServerTests
         RedisChatStreamingStore a = instances[0];
         RedisChatStreamingStore b = instances[1];
 
-        // A follows only its own events (Events), not the conversation in Redis: it does not hear of the takeover until it writes.
-        var ended = new TaskCompletionSource<ChatStreamingEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using IDisposable watch = a.Events.Subscribe(e =>
-        {
-            if (e.IsTerminal)
-            {
-                ended.TrySetResult(e);
-            }
-        });
-        ChatStreamingEvent started = a.Publish(ChatStreamingEvent.Started(Id));
-        a.Publish(ChatStreamingEvent.Delta(Id, "written"));
-        await a.FlushAsync().Guarded();
-
-        // A's lease lapses (as when it cannot reach Redis); B's start ends A's response in Redis and takes the conversation.
-        await using ConnectionMultiplexer redis = await Server.ConnectAsync();
-        await redis.GetDatabase().KeyDeleteAsync($"{instances.Prefix}{{{Id}}}:lease");
-        List<ChatStreamingEvent> taken = b.PublishResponse(Id, "B's answer");
-        await b.FlushAsync().Guarded();
+        // A's lease lapses (as when it cannot reach Redis); B's start ends A's response in Redis and takes the conversation. A,
+        // unaware, goes on: its events reach its own subscribers only, then Redis refuses them and its response ends.
+        (ChatStreamingEvent started, List<ChatStreamingEvent> taken, ChatStreamingEvent end) = await TakeOver.RunAsync(Server, instances, a, b, Id);
         Assert.That(taken[0].Sequence, Is.EqualTo(4), "after A's two events and the Failed that ended A's response");
-
-        // A, unaware, goes on: its events reach its own subscribers only, then Redis refuses them and its response ends.
-        for (int i = 0; i < 5; i++)
-        {
-            a.Publish(ChatStreamingEvent.Delta(Id, $" unwritten {i}"));
-        }
-
-        ChatStreamingEvent end = await ended.Task.Guarded();
         Assert.That(end.Error, Is.EqualTo(RedisChatStreamingErrors.ResponseTakenOver));
         Assert.That(end.Sequence, Is.EqualTo(8), "Started, one written delta, five unwritten, then the end");
 

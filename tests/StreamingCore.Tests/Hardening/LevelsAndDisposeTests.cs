@@ -70,7 +70,7 @@ public class LevelsAndDisposeTests
         {
             Assert.That(received[^1].Kind, Is.EqualTo(ChatStreamingEventKind.Failed), "the active response ends with Failed for its subscribers");
             Assert.That(received[^1].Error, Is.EqualTo("store disposed"));
-            Assert.That(StoreFixture.TextOf(received), Is.EqualTo("half"));
+            Assert.That(ContractEvents.TextOf(received), Is.EqualTo("half"));
             Assert.That(LastValue(active), Is.Zero);
             Assert.That(store.ActiveResponseCount, Is.Zero);
         });

@@ -26,7 +26,7 @@ public class RetentionLimitTests
             Assert.That(store.ConversationCount, Is.LessThan(100).And.GreaterThan(5));
             var ex = await Assert.ThrowsAsync<ChatStreamingException>(async () => await store.SubscribeAsync("c0", firsts[0].Position).ToListAsync());
             Assert.That(ex!.Error, Is.EqualTo(ChatStreamingError.SequenceNotRetained));
-            Assert.That(StoreFixture.TextOf(await store.SubscribeAsync("c99", 0).ToListAsync()), Is.EqualTo(text), "the newest stays");
+            Assert.That(ContractEvents.TextOf(await store.SubscribeAsync("c99", 0).ToListAsync()), Is.EqualTo(text), "the newest stays");
         }
     }
 }

@@ -49,8 +49,8 @@ public class TelemetryIsolationTests
         List<ChatStreamingEvent> replay = await store.SubscribeAsync("c", 0).ToListAsync();
         Assert.Multiple(() =>
         {
-            Assert.That(StoreFixture.TextOf(received), Is.EqualTo("abc"));
-            Assert.That(StoreFixture.Sequences(received), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
+            Assert.That(ContractEvents.TextOf(received), Is.EqualTo("abc"));
+            Assert.That(ContractEvents.Sequences(received), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
             Assert.That(replay, Is.EqualTo(received));
             Assert.That(store.TelemetryFailureCount, Is.EqualTo(1));
         });

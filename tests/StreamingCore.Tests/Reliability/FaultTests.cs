@@ -119,8 +119,8 @@ public class FaultTests
 
                     long after = received.Count == 0 ? 0 : received[^1].Sequence;
                     List<ChatStreamingEvent> rest = complete ? [] : await store.SubscribeAsync(id, after).ToListAsync();
-                    Assert.That(StoreFixture.TextOf(received) + StoreFixture.TextOf(rest), Is.EqualTo(expected), where);
-                    Assert.That(StoreFixture.Sequences(received.Concat(rest)), Is.EqualTo(Enumerable.Range(1, Deltas + 2).Select(i => (long)i)), where);
+                    Assert.That(ContractEvents.TextOf(received) + ContractEvents.TextOf(rest), Is.EqualTo(expected), where);
+                    Assert.That(ContractEvents.Sequences(received.Concat(rest)), Is.EqualTo(Enumerable.Range(1, Deltas + 2).Select(i => (long)i)), where);
                 }
             }
         }

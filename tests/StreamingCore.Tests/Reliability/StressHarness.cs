@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using NUnit.Framework;
 using StreamingCore.Tests.Support;
 
@@ -152,34 +151,11 @@ internal sealed class StressHarness(int seed)
             int deltas = random.Next(0, 120);
             for (int d = 0; d < deltas; d++)
             {
-                yield return ChatStreamingEvent.Delta(id, Piece(random));
+                yield return ChatStreamingEvent.Delta(id, StressText.Piece(random, Pieces));
             }
 
             yield return random.Next(4) == 0 ? ChatStreamingEvent.Failed(id, "model error") : ChatStreamingEvent.Finished(id, new TokenUsage(random.Next(100), deltas));
         }
-    }
-
-    private static string Piece(Random random)
-    {
-        int roll = random.Next(100);
-        if (roll < 2)
-        {
-            // Multi-kilobyte deltas (a tool result, a code block).
-            return new string((char)('a' + random.Next(26)), random.Next(2_000, 6_000));
-        }
-
-        if (roll < 60)
-        {
-            return Pieces[random.Next(Pieces.Length)];
-        }
-
-        var builder = new StringBuilder();
-        for (int i = random.Next(1, 12); i > 0; i--)
-        {
-            builder.Append((char)random.Next(0x20, 0x7F));
-        }
-
-        return builder.ToString();
     }
 
     private static async Task SubscribeAsync(IChatStreamingStore store, string id, SubscriberResult result, Random random, TaskCompletionSource ready)
@@ -268,7 +244,7 @@ internal sealed class StressHarness(int seed)
         if (lossless)
         {
             string sent = string.Concat(published.Values.OrderBy(e => e.Sequence).Select(e => e.Text));
-            Assert.That(StoreFixture.TextOf(events), Is.EqualTo(sent), $"{where}: reassembled text");
+            Assert.That(ContractEvents.TextOf(events), Is.EqualTo(sent), $"{where}: reassembled text");
             return;
         }
 

@@ -203,7 +203,7 @@ public class ReplicateTests
                 }));
                 Assert.That(received, Is.EqualTo(response), "each event once");
                 Assert.That(store.GetStatistics("c")!.DeltaCount, Is.EqualTo(2));
-                Assert.That(StoreFixture.TextOf(received), Is.EqualTo("ab"));
+                Assert.That(ContractEvents.TextOf(received), Is.EqualTo("ab"));
             });
         }
     }
@@ -470,7 +470,7 @@ public class ReplicateTests
             Assert.Multiple(() =>
             {
                 Assert.That(received, Is.EqualTo(response));
-                Assert.That(StoreFixture.TextOf(received), Is.EqualTo("Hello, there"));
+                Assert.That(ContractEvents.TextOf(received), Is.EqualTo("Hello, there"));
                 Assert.That(received.Select(e => e.Epoch), Is.All.EqualTo(E));
             });
         }

@@ -9,35 +9,12 @@ namespace StreamingCore.Tests.Store;
 /// </summary>
 public class EventsObservableTests
 {
-    /// <summary>Collects events until a given number of terminal events arrived.</summary>
-    private sealed class Recorder(int terminalsExpected) : IObserver<ChatStreamingEvent>
-    {
-        private int _terminals;
-
-        public List<ChatStreamingEvent> Events { get; } = [];
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void OnNext(ChatStreamingEvent value)
-        {
-            Events.Add(value);
-            if (value.IsTerminal && ++_terminals == terminalsExpected)
-            {
-                Done.TrySetResult();
-            }
-        }
-
-        public void OnError(Exception error) => Done.TrySetException(error);
-
-        public void OnCompleted() => Done.TrySetResult();
-    }
-
     [Test]
     public async Task Disposing_the_store_ends_observers_with_ObjectDisposed_and_an_unsubscribed_one_gets_nothing_more()
     {
         (DefaultChatStreamingStore store, _) = StoreFixture.Create();
-        var kept = new Recorder(terminalsExpected: int.MaxValue);
-        var left = new Recorder(terminalsExpected: 1);
+        var kept = new EventRecorder(terminalsExpected: int.MaxValue);
+        var left = new EventRecorder(terminalsExpected: 1);
         using IDisposable keep = store.Events.Subscribe(kept);
         IDisposable leave = store.Events.Subscribe(left);
 

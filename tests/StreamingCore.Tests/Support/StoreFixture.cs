@@ -2,7 +2,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace StreamingCore.Tests.Support;
 
-/// <summary>Builds stores on a <see cref="FakeTimeProvider"/> and reads subscriptions to the end.</summary>
+/// <summary>
+/// Builds stores on a <see cref="FakeTimeProvider"/> and reads subscriptions to the end. Publishing a whole response and
+/// reading text and sequences are the contract suite's <c>ContractEvents</c>, compiled into this project too.
+/// </summary>
 internal static class StoreFixture
 {
     public static (DefaultChatStreamingStore Store, FakeTimeProvider Time) Create(Action<ChatStreamingOptions>? configure = null)
@@ -23,18 +26,4 @@ internal static class StoreFixture
 
         return list;
     }
-
-    public static string TextOf(IEnumerable<ChatStreamingEvent> events)
-        => string.Concat(events.Where(e => e.Kind == ChatStreamingEventKind.Delta).Select(e => e.Text));
-
-    /// <summary>Publishes Started, one delta per piece, and Finished; returns the stamped events.</summary>
-    public static List<ChatStreamingEvent> PublishResponse(this IChatStreamingStore store, string conversationId, params string[] pieces)
-    {
-        var published = new List<ChatStreamingEvent> { store.Publish(ChatStreamingEvent.Started(conversationId)) };
-        published.AddRange(pieces.Select(p => store.Publish(ChatStreamingEvent.Delta(conversationId, p))));
-        published.Add(store.Publish(ChatStreamingEvent.Finished(conversationId)));
-        return published;
-    }
-
-    public static long[] Sequences(IEnumerable<ChatStreamingEvent> events) => events.Select(e => e.Sequence).ToArray();
 }
